@@ -1,0 +1,246 @@
+// The refresher CronJob as the action renders it, run for real against the local control plane
+// (scripts/cluster.sh): settings from the action's inputs, objects from render(), applied with
+// server-side apply; the container then runs on this host under bubblewrap with the pod's paths
+// (run-refresher.ts), kubectl acting as the ServiceAccount, gcloud talking to emulated Google
+// STS/IAM, curl to emulated Entra ID. The ServiceAccount token is a real TokenRequest token:
+// the emulators check its real issuer, subject and audience claims.
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  CoreV1Api,
+  type KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type V1CronJob,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import { readSettings } from '../../src/inputs.js';
+import { REFRESHER_FIELD_MANAGER, REFRESHER_STEPS } from '../../src/refresher.js';
+import { render } from '../../src/render.js';
+import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from '../../src/settings.js';
+import { clusterIssuer, kubeConfig as clusterKubeConfig, newNamespace } from '../support/cluster.js';
+import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
+import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
+import { runRefresher, type RefresherRun } from '../support/run-refresher.js';
+
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const CLIENT = '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+const GCP_SA = 'bifrost-puller@acme-hub.iam.gserviceaccount.com';
+const PROVIDER = '//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-azure-pool/providers/acme-azure-provider';
+const REGISTRY_HOST = 'us-central1-docker.pkg.dev';
+/** The app whose tokens the GCP provider trusts in entra mode (its allowed audience). */
+const ENTRA_RESOURCE = 'api://bifrost-gcp-federation';
+
+/** Settings exactly as the action reads them from its inputs. */
+function settingsFromInputs(inputs: Record<string, string>): Settings {
+  const all: Record<string, string> = {
+    'tenant-id': TENANT,
+    'client-id': CLIENT,
+    'hub-slug': 'acme',
+    'gcp-project-id': 'acme-hub',
+    'gcp-project-number': '123456789012',
+    'gcp-service-account': GCP_SA,
+    'registry-region': 'us-central1',
+    mode: 'render',
+    ...inputs,
+  };
+  return readSettings((name) => all[name] ?? '', {});
+}
+
+async function applyAll(kubeConfig: KubeConfig, objects: KubernetesObject[]): Promise<void> {
+  const client = KubernetesObjectApi.makeApiClient(kubeConfig);
+  for (const object of objects) {
+    await client.patch(object, undefined, undefined, 'refresher-e2e', true, PatchStrategy.ServerSideApply);
+  }
+}
+
+function cronJobOf(objects: KubernetesObject[]): V1CronJob {
+  const cronJob = objects.find((o) => o.kind === 'CronJob');
+  if (!cronJob) throw new Error('render() gave no CronJob');
+  return cronJob as V1CronJob;
+}
+
+interface DockerConfig {
+  auths: Record<string, { username: string; password: string; auth: string }>;
+}
+
+function dockerConfigOf(secret: V1Secret): DockerConfig {
+  return JSON.parse(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8')) as DockerConfig;
+}
+
+function log(run: RefresherRun): string {
+  return `${run.stdout}\n${run.stderr}`;
+}
+
+const kubeConfig = clusterKubeConfig();
+const issuer = clusterIssuer();
+const core = kubeConfig.makeApiClient(CoreV1Api);
+
+describe('refresher CronJob, kubernetes federation, on a real control plane', () => {
+  let namespace: string;
+  let subject: string;
+  let gcp: GcpEmulator;
+  let cronJob: V1CronJob;
+  let settings: Settings;
+
+  beforeAll(async () => {
+    namespace = await newNamespace('refresher-k8s');
+    subject = `system:serviceaccount:${namespace}:bifrost-sa`;
+    gcp = await startGcpEmulator({ providerAudience: PROVIDER, allowedServiceAccount: GCP_SA, acceptedIssuer: issuer, acceptedSubject: subject });
+    settings = settingsFromInputs({ namespace, 'sts-url': gcp.stsTokenUrl, 'iam-credentials-url': gcp.url });
+    const objects = render(settings).objects.filter((o) => o.kind !== 'Deployment' && o.kind !== 'Service');
+    await applyAll(kubeConfig, objects);
+    cronJob = cronJobOf(objects);
+  });
+  afterAll(async () => {
+    await gcp.close();
+  });
+
+  const readPullSecret = () => core.readNamespacedSecret({ name: settings.names.pullSecret, namespace });
+
+  it('creates the pull secret for the registry with the impersonated token and its expiry', async () => {
+    const started = Date.now();
+    const run = await runRefresher({ cronJob, kubeConfig, namespace });
+    expect(run.stderr).not.toMatch(/^error:/m);
+    expect(run.exitCode).toBe(0);
+
+    // The real projected token reached STS: the cluster's issuer, the ServiceAccount, Azure's audience.
+    const sts = gcp.requests.find((r) => r.service === 'sts');
+    expect(sts?.subjectClaims).toEqual({ iss: issuer, sub: subject, aud: ['api://AzureADTokenExchange'] });
+    const token = gcp.issuedAccessTokens.at(-1)!;
+    expect(log(run)).not.toContain(token);
+
+    const secret = await readPullSecret();
+    expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
+    const auth = dockerConfigOf(secret).auths[REGISTRY_HOST];
+    expect(auth).toEqual({
+      username: 'oauth2accesstoken',
+      password: token,
+      auth: Buffer.from(`oauth2accesstoken:${token}`).toString('base64'),
+    });
+    const expiresAt = Date.parse(secret.metadata?.annotations?.[EXPIRES_AT_ANNOTATION] ?? '');
+    const refreshedAt = Date.parse(secret.metadata?.annotations?.[REFRESHED_AT_ANNOTATION] ?? '');
+    expect(refreshedAt).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000);
+    expect(expiresAt - refreshedAt).toBe(settings.workload.tokenLifetimeSeconds * 1000);
+    expect(secret.metadata?.managedFields?.map((f) => [f.manager, f.operation])).toContainEqual([REFRESHER_FIELD_MANAGER, 'Apply']);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe(
+      `Secret ${namespace}/${settings.names.pullSecret} refreshed; expires ${secret.metadata?.annotations?.[EXPIRES_AT_ANNOTATION]}`,
+    );
+  });
+
+  it('replaces the token in place on the next run (patch of the existing Secret)', async () => {
+    const before = await readPullSecret();
+    const run = await runRefresher({ cronJob, kubeConfig, namespace });
+    expect(run.exitCode).toBe(0);
+    const after = await readPullSecret();
+    expect(after.metadata?.uid).toBe(before.metadata?.uid); // updated, not deleted and re-created
+    expect(dockerConfigOf(after).auths[REGISTRY_HOST].password).toBe(gcp.issuedAccessTokens.at(-1));
+    expect(dockerConfigOf(after).auths[REGISTRY_HOST].password).not.toBe(dockerConfigOf(before).auths[REGISTRY_HOST].password);
+  });
+
+  it('STS invalid_grant: exits non-zero with STS\'s words and leaves the existing Secret untouched', async () => {
+    const before = await readPullSecret();
+    gcp.setFailure('sts', {
+      status: 400,
+      body: '{"error":"invalid_grant","error_description":"The audience in ID Token [api://AzureADTokenExchange] does not match the expected audience."}',
+    });
+    try {
+      const run = await runRefresher({ cronJob, kubeConfig, namespace });
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderr).toContain('invalid_grant');
+      expect(run.stderr).toContain('does not match the expected audience');
+      expect(run.stdout).not.toContain(REFRESHER_STEPS.applySecret);
+    } finally {
+      gcp.setFailure('sts', null);
+    }
+    const after = await readPullSecret();
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+  });
+
+  it('RBAC: the refresher cannot write any other Secret, existing or new', async () => {
+    const other = 'bifrost-config';
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: other }, stringData: { 'config.json': '{"providers":{}}' } },
+    });
+    const before = await core.readNamespacedSecret({ name: other, namespace });
+
+    for (const target of [other, 'a-new-secret']) {
+      const run = await runRefresher({ cronJob, kubeConfig, namespace, envOverrides: { PULL_SECRET: target } });
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderr).toContain(`User "system:serviceaccount:${namespace}:bifrost-sa" cannot patch resource "secrets"`);
+      expect(run.stderr).toContain(`error: could not apply Secret ${namespace}/${target}`);
+      for (const token of gcp.issuedAccessTokens) expect(log(run)).not.toContain(token);
+    }
+    const after = await core.readNamespacedSecret({ name: other, namespace });
+    expect(after.data).toEqual(before.data);
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    await expect(core.readNamespacedSecret({ name: 'a-new-secret', namespace })).rejects.toThrow();
+  });
+});
+
+describe('refresher CronJob, entra federation, on a real control plane', () => {
+  let namespace: string;
+  let subject: string;
+  let gcp: GcpEmulator;
+  let entra: EntraTokenEmulator;
+  let cronJob: V1CronJob;
+
+  beforeAll(async () => {
+    namespace = await newNamespace('refresher-entra');
+    subject = `system:serviceaccount:${namespace}:bifrost-sa`;
+    entra = await startEntraTokenEmulator({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      federatedCredential: { issuer, subject, audience: 'api://AzureADTokenExchange' },
+    });
+    gcp = await startGcpEmulator({
+      providerAudience: PROVIDER,
+      allowedServiceAccount: GCP_SA,
+      acceptedIssuer: entra.tokenIssuer,
+      allowedSubjectAudiences: [ENTRA_RESOURCE],
+    });
+    const settings = settingsFromInputs({
+      namespace,
+      federation: 'entra',
+      'entra-resource': ENTRA_RESOURCE,
+      'entra-authority-host': entra.url,
+      'sts-url': gcp.stsTokenUrl,
+      'iam-credentials-url': gcp.url,
+    });
+    const objects = render(settings).objects.filter((o) => o.kind !== 'Deployment' && o.kind !== 'Service');
+    await applyAll(kubeConfig, objects);
+    cronJob = cronJobOf(objects);
+  });
+  afterAll(async () => {
+    await gcp.close();
+    await entra.close();
+  });
+
+  it('exchanges the real ServiceAccount token at Entra ID, then writes the pull secret', async () => {
+    const run = await runRefresher({ cronJob, kubeConfig, namespace });
+    expect(run.stderr).not.toMatch(/^error:/m);
+    expect(run.exitCode).toBe(0);
+    expect(entra.requests.map((r) => [r.path, r.status, r.assertionClaims?.iss, r.assertionClaims?.sub])).toEqual([
+      [`/${TENANT}/oauth2/v2.0/token`, 200, issuer, subject],
+    ]);
+    expect(entra.requests[0].form?.scope).toBe(`${ENTRA_RESOURCE}/.default`);
+    expect(gcp.requests.find((r) => r.service === 'sts')?.subjectClaims).toMatchObject({ iss: entra.tokenIssuer, aud: ENTRA_RESOURCE });
+    const secret = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace });
+    expect(dockerConfigOf(secret).auths[REGISTRY_HOST].password).toBe(gcp.issuedAccessTokens.at(-1));
+  });
+
+  it('prints Entra\'s AADSTS error and writes nothing when the federated credential does not match', async () => {
+    const before = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace });
+    const stsCalls = gcp.requests.length;
+    const run = await runRefresher({ cronJob, kubeConfig, namespace, envOverrides: { ENTRA_CLIENT_ID: '00000000-0000-0000-0000-000000000000' } });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stderr).toContain('error: Entra ID answered HTTP 400');
+    expect(run.stderr).toContain("AADSTS700016: Application with identifier '00000000-0000-0000-0000-000000000000' was not found");
+    expect(run.stdout).not.toContain(REFRESHER_STEPS.gcloudLogin);
+    expect(gcp.requests.length).toBe(stsCalls);
+    const after = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace });
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+  });
+});

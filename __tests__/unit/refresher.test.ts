@@ -1,0 +1,384 @@
+// The refresher script, run for real: bash, gcloud, curl, python3 and kubectl from this machine
+// under bubblewrap (the pod's paths, read-only root, non-root user), Google STS/IAM and Entra ID
+// emulated on loopback. No API server here: kubectl gets none, so a run that gets a token ends
+// at the apply step (the e2e suite runs the same script against a real control plane).
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { credentialConfig } from '../../src/gcp.js';
+import { REFRESHER_PATHS, REFRESHER_STEPS, refresherEnv, refresherScript } from '../../src/refresher.js';
+import type { FederationMode, IdentitySettings, Settings } from '../../src/settings.js';
+import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
+import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
+import { runSandboxed, type RefresherRun, type SandboxMount } from '../support/run-refresher.js';
+
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const CLIENT = '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+const AKS_ISSUER = 'https://westus2.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/0b7e1b7c-0c3e-4d0e-9a39-6f0f1d2c3b4a/';
+const SA_SUBJECT = 'system:serviceaccount:bifrost:bifrost-sa';
+const GCP_SA = 'bifrost-puller@acme-hub.iam.gserviceaccount.com';
+const PROVIDER = '//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-azure-pool/providers/acme-azure-provider';
+const ENTRA_RESOURCE = 'api://AzureADTokenExchange';
+
+function testSettings(federation: FederationMode, identity: Partial<IdentitySettings> = {}): Settings {
+  return {
+    mode: 'deploy',
+    names: {
+      namespace: 'bifrost',
+      refresherServiceAccount: 'bifrost-sa',
+      gatewayServiceAccount: 'bifrost-gateway',
+      credentialConfigMap: 'gcp-credential-config',
+      cronJob: 'refresh-ar-secret',
+      pullSecret: 'ar-pull-secret',
+      configSecret: 'bifrost-config',
+      role: 'secret-manager',
+      roleBinding: 'secret-manager-binding',
+      deployment: 'bifrost',
+      service: 'bifrost',
+    },
+    identity: {
+      tenantId: TENANT,
+      clientId: CLIENT,
+      hubSlug: 'acme',
+      gcpProjectId: 'acme-hub',
+      gcpProjectNumber: '123456789012',
+      gcpServiceAccount: GCP_SA,
+      workloadIdentityPool: 'acme-azure-pool',
+      workloadIdentityProvider: 'acme-azure-provider',
+      registryRegion: 'us-central1',
+      registryHost: 'us-central1-docker.pkg.dev',
+      federation,
+      entraResource: ENTRA_RESOURCE,
+      entraAuthorityHost: 'https://login.microsoftonline.com',
+      stsUrl: 'https://sts.googleapis.com/v1/token',
+      iamCredentialsUrl: 'https://iamcredentials.googleapis.com',
+      ...identity,
+    },
+    workload: {
+      image: 'us-central1-docker.pkg.dev/acme-hub/acme/bifrost:v1.4.0',
+      imageTag: 'v1.4.0',
+      replicas: 1,
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '2Gi' } },
+      refreshSchedule: '*/30 * * * *',
+      refresherImage: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:latest',
+      tokenLifetimeSeconds: 3600,
+    },
+    azure: {
+      admin: false,
+      environment: 'AzureCloud',
+      resourceManagerUrl: 'https://management.azure.com',
+      authorityHost: 'https://login.microsoftonline.com',
+      aksServerAppId: '6dae42f8-4368-4678-94ff-3960e28e3630',
+      identityName: 'bifrost-pull-identity',
+      federatedCredentialName: 'bifrost-federated-credential',
+      manageFederatedCredential: false,
+      credential: 'auto',
+    },
+    control: {
+      timeoutSeconds: 600,
+      wait: true,
+      forceConflicts: false,
+      fieldManager: 'bifrost-aks-deploy',
+      runId: '1',
+      runAttempt: '1',
+    },
+  };
+}
+
+/** A projected ServiceAccount token's shape; the emulators decode it and do not check signatures. */
+function serviceAccountJwt(claims: { iss?: string; sub?: string; aud?: string; expiresIn?: number } = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    aud: [claims.aud ?? 'api://AzureADTokenExchange'],
+    iss: claims.iss ?? AKS_ISSUER,
+    sub: claims.sub ?? SA_SUBJECT,
+    iat: now,
+    nbf: now,
+    exp: now + (claims.expiresIn ?? 3600),
+    'kubernetes.io': { namespace: 'bifrost', serviceaccount: { name: 'bifrost-sa', uid: 'c0ffee00-0000-4000-8000-000000000001' } },
+  };
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256', kid: 'emulated' })}.${part(payload)}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk`;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface PodFiles {
+  settings: Settings;
+  saToken?: string;
+  extraEnv?: Record<string, string>;
+  extraMounts?: SandboxMount[];
+}
+
+const workDirs: string[] = [];
+
+/** Lays out the pod's volumes on the host and runs the script as the CronJob's container would. */
+async function runScript({ settings, saToken = serviceAccountJwt(), extraEnv = {}, extraMounts = [] }: PodFiles): Promise<RefresherRun> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'refresher-unit-'));
+  workDirs.push(dir);
+  const configDir = path.join(dir, 'gcp');
+  const tokenDir = path.join(dir, 'tokens');
+  mkdirSync(configDir);
+  mkdirSync(tokenDir);
+  writeFileSync(path.join(configDir, REFRESHER_PATHS.credentialConfigFile), JSON.stringify(credentialConfig(settings.identity), null, 2));
+  if (saToken) writeFileSync(path.join(tokenDir, REFRESHER_PATHS.saTokenFile), saToken, { mode: 0o600 });
+  const env: Record<string, string> = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    // No API server in the unit tier: in-cluster kubectl finds nothing listening here.
+    KUBERNETES_SERVICE_HOST: '127.0.0.1',
+    KUBERNETES_SERVICE_PORT: String(await closedPort()),
+  };
+  for (const variable of refresherEnv(settings)) env[variable.name] = variable.value ?? '';
+  Object.assign(env, extraEnv);
+  const mounts: SandboxMount[] = [
+    { kind: 'dir', source: configDir, target: REFRESHER_PATHS.credentialConfigDir },
+    { kind: 'dir', source: tokenDir, target: REFRESHER_PATHS.saTokenDir },
+    { kind: 'tmpfs', target: REFRESHER_PATHS.scratchDir },
+    ...(settings.identity.federation === 'entra' ? [{ kind: 'tmpfs' as const, target: REFRESHER_PATHS.entraTokenDir }] : []),
+    ...extraMounts,
+  ];
+  return runSandboxed({ argv: ['/bin/bash', '-c', refresherScript()], env, mounts, uid: 1000, gid: 1000, timeoutMs: 90_000 });
+}
+
+function output(run: RefresherRun): string {
+  return `${run.stdout}\n${run.stderr}`;
+}
+
+afterAll(() => {
+  for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('refresherEnv', () => {
+  it('gives the script every value it reads, with the pod paths, in kubernetes mode', () => {
+    const env = Object.fromEntries(refresherEnv(testSettings('kubernetes')).map((v) => [v.name, v.value]));
+    expect(env).toMatchObject({
+      FEDERATION_MODE: 'kubernetes',
+      NAMESPACE: 'bifrost',
+      PULL_SECRET: 'ar-pull-secret',
+      REGISTRY_HOST: 'us-central1-docker.pkg.dev',
+      TOKEN_LIFETIME_SECONDS: '3600',
+      GOOGLE_APPLICATION_CREDENTIALS: '/etc/gcp/credential-config.json',
+      SA_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token',
+      HOME: '/tmp',
+      CLOUDSDK_CONFIG: '/tmp/gcloud',
+      CLOUDSDK_CORE_PROJECT: 'acme-hub',
+    });
+    expect(Object.keys(env).filter((name) => name.startsWith('ENTRA_'))).toEqual([]);
+    // The workload identity webhook injects AZURE_*: the script must not depend on those names.
+    expect(Object.keys(env).filter((name) => name.startsWith('AZURE_'))).toEqual([]);
+  });
+
+  it('adds the Entra ID exchange values in entra mode', () => {
+    const env = Object.fromEntries(refresherEnv(testSettings('entra')).map((v) => [v.name, v.value]));
+    expect(env).toMatchObject({
+      FEDERATION_MODE: 'entra',
+      ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+      ENTRA_TENANT_ID: TENANT,
+      ENTRA_CLIENT_ID: CLIENT,
+      ENTRA_RESOURCE: ENTRA_RESOURCE,
+      ENTRA_TOKEN_FILE: '/var/run/secrets/entra/token',
+    });
+  });
+
+  it('carries hostile values only as env values: the script text never changes', () => {
+    const hostile = testSettings('entra', {
+      registryHost: 'r.example$(touch /pwned)',
+      entraResource: "api://x'; rm -rf / #",
+      tenantId: 'tenant"\nexit 0\n"',
+    });
+    hostile.names.pullSecret = '`id`';
+    const env = refresherEnv(hostile);
+    expect(env.find((v) => v.name === 'REGISTRY_HOST')?.value).toBe('r.example$(touch /pwned)');
+    const script = refresherScript();
+    expect(script).toBe(refresherScript());
+    for (const value of ['$(touch /pwned)', "rm -rf /", 'exit 0', '`id`', TENANT, 'us-central1-docker.pkg.dev', 'bifrost-sa']) {
+      expect(script).not.toContain(value);
+    }
+  });
+});
+
+describe('refresherScript', () => {
+  it('is valid bash that starts strict and never traces', () => {
+    execFileSync('bash', ['-n', '-c', refresherScript()]);
+    expect(refresherScript().startsWith('set -euo pipefail\nset +x')).toBe(true);
+  });
+});
+
+describe('refresher script against emulated Google (and Entra ID)', () => {
+  let gcp: GcpEmulator;
+  let entra: EntraTokenEmulator;
+  beforeAll(async () => {
+    entra = await startEntraTokenEmulator({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      federatedCredential: { issuer: AKS_ISSUER, subject: SA_SUBJECT, audience: 'api://AzureADTokenExchange' },
+    });
+  });
+  afterAll(async () => {
+    await entra.close();
+  });
+
+  async function withGcp<T>(options: Partial<Parameters<typeof startGcpEmulator>[0]>, body: () => Promise<T>): Promise<T> {
+    gcp = await startGcpEmulator({ providerAudience: PROVIDER, allowedServiceAccount: GCP_SA, acceptedIssuer: AKS_ISSUER, acceptedSubject: SA_SUBJECT, ...options });
+    try {
+      return await body();
+    } finally {
+      await gcp.close();
+    }
+  }
+
+  function pointedAt(federation: FederationMode, identity: Partial<IdentitySettings> = {}): Settings {
+    return testSettings(federation, {
+      stsUrl: gcp.stsTokenUrl,
+      iamCredentialsUrl: gcp.url,
+      entraAuthorityHost: entra.url,
+      ...identity,
+    });
+  }
+
+  it('kubernetes mode: logs in, gets a token through STS and IAM, and reaches the apply step without printing the token', async () => {
+    await withGcp({}, async () => {
+      const run = await runScript({ settings: pointedAt('kubernetes') });
+      const log = output(run);
+      expect(log).toContain(REFRESHER_STEPS.gcloudLogin);
+      expect(log).toContain(REFRESHER_STEPS.accessToken);
+      expect(log).toContain(REFRESHER_STEPS.applySecret);
+      expect(log).not.toContain(REFRESHER_STEPS.entraExchange);
+      // No API server in this tier: the apply fails, so the run fails, and says so.
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderr).toContain('error: could not apply Secret bifrost/ar-pull-secret');
+
+      const sts = gcp.requests.filter((r) => r.service === 'sts');
+      expect(sts.length).toBeGreaterThan(0);
+      expect(sts[0].form).toMatchObject({ audience: PROVIDER, grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange' });
+      expect(sts[0].subjectClaims).toEqual({ iss: AKS_ISSUER, sub: SA_SUBJECT, aud: ['api://AzureADTokenExchange'] });
+      const iam = gcp.requests.filter((r) => r.service === 'iam');
+      expect(iam.map((r) => [r.serviceAccount, r.status])).toContainEqual([GCP_SA, 200]);
+      expect(gcp.issuedAccessTokens.length).toBeGreaterThan(0);
+      for (const token of gcp.issuedAccessTokens) expect(log).not.toContain(token);
+    });
+  }, 120_000);
+
+  it('STS invalid_grant: stops before the apply step, exits non-zero, and shows STS\'s words', async () => {
+    await withGcp({ allowedSubjectAudiences: ['api://SomethingElse'] }, async () => {
+      const run = await runScript({ settings: pointedAt('kubernetes') });
+      const log = output(run);
+      expect(run.exitCode).not.toBe(0);
+      expect(log).toContain('invalid_grant');
+      expect(log).toContain('The audience in ID Token [api://AzureADTokenExchange] does not match the expected audience.');
+      expect(log).not.toContain(REFRESHER_STEPS.applySecret);
+      expect(gcp.issuedAccessTokens).toEqual([]);
+    });
+  }, 120_000);
+
+  it('IAM denies impersonation: exits non-zero with the getAccessToken permission in the log', async () => {
+    await withGcp({ allowedServiceAccount: 'someone-else@acme-hub.iam.gserviceaccount.com' }, async () => {
+      const run = await runScript({ settings: pointedAt('kubernetes') });
+      expect(run.exitCode).not.toBe(0);
+      expect(output(run)).toContain('iam.serviceAccounts.getAccessToken');
+      expect(output(run)).not.toContain(REFRESHER_STEPS.applySecret);
+    });
+  }, 120_000);
+
+  it('entra mode: exchanges the ServiceAccount token at Entra ID and federates the Entra token', async () => {
+    await withGcp({ acceptedIssuer: entra.tokenIssuer, acceptedSubject: undefined, allowedSubjectAudiences: [ENTRA_RESOURCE] }, async () => {
+      const before = entra.requests.length;
+      const run = await runScript({ settings: pointedAt('entra') });
+      const log = output(run);
+      expect(log).toContain(REFRESHER_STEPS.entraExchange);
+      expect(log).toContain('Entra ID token written to /var/run/secrets/entra/token');
+      expect(log).toContain(REFRESHER_STEPS.applySecret);
+
+      const [exchange] = entra.requests.slice(before);
+      expect(exchange.path).toBe(`/${TENANT}/oauth2/v2.0/token`);
+      expect(exchange.status).toBe(200);
+      expect(exchange.form).toEqual({
+        grant_type: 'client_credentials',
+        client_id: CLIENT,
+        scope: `${ENTRA_RESOURCE}/.default`,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      });
+      expect(exchange.assertionClaims).toMatchObject({ iss: AKS_ISSUER, sub: SA_SUBJECT });
+      // STS saw the Entra token, not the ServiceAccount token.
+      const sts = gcp.requests.find((r) => r.service === 'sts');
+      expect(sts?.subjectClaims).toMatchObject({ iss: entra.tokenIssuer, aud: ENTRA_RESOURCE });
+      expect(gcp.issuedAccessTokens.length).toBeGreaterThan(0);
+    });
+  }, 120_000);
+
+  it('entra mode: prints Entra\'s AADSTS error and stops before gcloud when the federated credential does not match', async () => {
+    await withGcp({}, async () => {
+      const run = await runScript({ settings: pointedAt('entra'), saToken: serviceAccountJwt({ sub: 'system:serviceaccount:bifrost:default' }) });
+      const log = output(run);
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderr).toContain('error: Entra ID answered HTTP 400');
+      expect(run.stderr).toContain("AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:bifrost:default'");
+      expect(log).not.toContain(REFRESHER_STEPS.gcloudLogin);
+      expect(gcp.requests).toEqual([]);
+    });
+  }, 120_000);
+
+  it('fails at the input check, naming the missing projected token', async () => {
+    await withGcp({}, async () => {
+      const run = await runScript({ settings: pointedAt('kubernetes'), saToken: '' });
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderr).toContain('error: ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token is missing or empty');
+      expect(gcp.requests).toEqual([]);
+    });
+  }, 120_000);
+
+  it('never executes env values: command substitutions, quotes and newlines stay data', async () => {
+    await withGcp({}, async () => {
+      const markerDir = mkdtempSync(path.join(tmpdir(), 'refresher-marker-'));
+      workDirs.push(markerDir);
+      const run = await runScript({
+        settings: pointedAt('kubernetes'),
+        extraMounts: [{ kind: 'dir', source: markerDir, target: '/run/marker', writable: true }],
+        extraEnv: {
+          NAMESPACE: '$(touch /run/marker/namespace)',
+          PULL_SECRET: 'x"; touch /run/marker/quote; echo "',
+          REGISTRY_HOST: 'r.example\ntouch /run/marker/newline',
+        },
+      });
+      expect(run.exitCode).not.toBe(0);
+      expect(readdirSync(markerDir)).toEqual([]);
+      expect(run.stdout).toContain('server-side apply of $(touch /run/marker/namespace)/x"; touch /run/marker/quote; echo "');
+    });
+  }, 120_000);
+
+  it('names the image to use when kubectl is missing (seed D2: the :stable and :slim images)', async () => {
+    await withGcp({}, async () => {
+      // This machine's tools minus kubectl, like an image without it.
+      const binDir = mkdtempSync(path.join(tmpdir(), 'refresher-bin-'));
+      workDirs.push(binDir);
+      for (const tool of readdirSync('/usr/bin')) if (tool !== 'kubectl') symlinkSync(path.join('/usr/bin', tool), path.join(binDir, tool));
+      const run = await runScript({
+        settings: pointedAt('kubernetes'),
+        extraMounts: [{ kind: 'dir', source: binDir, target: '/run/image-bin' }],
+        extraEnv: { PATH: '/run/image-bin' },
+      });
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderr).toContain('error: kubectl is not in the refresher image: use gcr.io/google.com/cloudsdktool/google-cloud-cli:latest');
+      expect(gcp.requests).toEqual([]);
+    });
+  }, 120_000);
+
+  it('rejects a non-numeric token lifetime without evaluating it', async () => {
+    await withGcp({}, async () => {
+      const run = await runScript({ settings: pointedAt('kubernetes'), extraEnv: { TOKEN_LIFETIME_SECONDS: '3600; id' } });
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderr).toContain('error: TOKEN_LIFETIME_SECONDS is not a positive number of seconds');
+      expect(gcp.requests).toEqual([]);
+    });
+  }, 120_000);
+});

@@ -1,0 +1,8 @@
+import { describe, expect, it } from '@jest/globals';
+import { EXPIRES_AT_ANNOTATION } from '../../src/settings.js';
+
+describe('settings constants', () => {
+  it('names the expiry annotation under the project domain', () => {
+    expect(EXPIRES_AT_ANNOTATION).toBe('bifrost.maximhq.dev/expires-at');
+  });
+});

@@ -1,0 +1,178 @@
+// How the action signs in to Azure (Entra ID), through @azure/identity only — no az CLI calls.
+//
+// - `github-oidc`: the job's GitHub OIDC token is the client assertion for `login-client-id`.
+//   The assertion callback asks GitHub for a fresh token whenever the last one is about to
+//   expire, because GitHub's tokens last about 5 minutes (Azure/login #180, #372).
+// - `azure-cli`: reuse the session of an earlier azure/login step.
+// - `environment`: DefaultAzureCredential (AZURE_* variables, workload or managed identity).
+// - `auto`: OIDC when the job can mint OIDC tokens and login-client-id is set, else the CLI
+//   session, else the environment.
+
+import type { Agent } from 'node:https';
+import {
+  AzureCliCredential,
+  ChainedTokenCredential,
+  ClientAssertionCredential,
+  DefaultAzureCredential,
+  type AccessToken,
+  type GetTokenOptions,
+  type TokenCredential,
+} from '@azure/identity';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type AzureSettings } from '../settings.js';
+import { isKnownAuthorityHost } from './clouds.js';
+import { AzureError, aadstsCode, entraErrorHint, type PresentedClaims } from './errors.js';
+
+/** `core.getIDToken` from @actions/core, or a test's own. */
+export type IdTokenGetter = (audience: string) => Promise<string>;
+
+export interface CredentialDeps {
+  getIdToken?: IdTokenGetter;
+  env?: NodeJS.ProcessEnv;
+  /** HTTPS agent for Entra requests (tests pass one that trusts the emulator's CA). */
+  agent?: Agent;
+}
+
+export type CredentialKind = 'github-oidc' | 'azure-cli' | 'environment';
+
+export interface AzureLogin {
+  credential: TokenCredential;
+  kind: CredentialKind;
+  /** One line for the log: which way and as whom. No secrets. */
+  description: string;
+}
+
+export function chooseCredentialKind(azure: AzureSettings, env: NodeJS.ProcessEnv = process.env): CredentialKind {
+  if (azure.credential !== 'auto') return azure.credential;
+  if (env.ACTIONS_ID_TOKEN_REQUEST_URL && azure.loginClientId) return 'github-oidc';
+  return 'azure-cli'; // falls through to the environment inside createAzureCredential
+}
+
+export function createAzureCredential(azure: AzureSettings, tenantId: string, deps: CredentialDeps = {}): AzureLogin {
+  const kind = chooseCredentialKind(azure, deps.env);
+  const options = {
+    authorityHost: azure.authorityHost,
+    // MSAL looks up unknown hosts at login.microsoftonline.com; an explicit host is trusted as given.
+    disableInstanceDiscovery: !isKnownAuthorityHost(azure.authorityHost),
+    ...(deps.agent ? { agent: deps.agent } : {}),
+  };
+
+  if (kind === 'github-oidc') {
+    if (!azure.loginClientId) {
+      throw new AzureError('azure-credential is github-oidc but login-client-id is empty.', {
+        operation: 'Azure sign-in',
+        hint: 'Set login-client-id to the client id of the app registration or managed identity that has a federated credential for this repository.',
+      });
+    }
+    if (!deps.getIdToken) throw new Error('createAzureCredential: github-oidc needs an ID-token getter');
+    const credential = new GitHubOidcCredential(tenantId, azure.loginClientId, deps.getIdToken, options);
+    return { credential, kind, description: `GitHub OIDC federated to ${azure.loginClientId} in tenant ${tenantId}` };
+  }
+  if (kind === 'azure-cli') {
+    const fallback = azure.credential === 'auto';
+    const cli = new AzureCliCredential();
+    const credential = fallback ? new ChainedTokenCredential(cli, new DefaultAzureCredential(options)) : cli;
+    return {
+      credential: new ExplainedCredential(credential, kind),
+      kind,
+      description: fallback ? 'the azure/login session, else the environment' : 'the azure/login session',
+    };
+  }
+  return {
+    credential: new ExplainedCredential(new DefaultAzureCredential(options), kind),
+    kind,
+    description: 'the environment (DefaultAzureCredential)',
+  };
+}
+
+/** Wraps a credential so a failure says which sign-in failed and how to fix it. */
+class ExplainedCredential implements TokenCredential {
+  constructor(
+    private readonly inner: TokenCredential,
+    private readonly kind: CredentialKind,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (error) {
+      const hint =
+        this.kind === 'azure-cli'
+          ? 'Run azure/login before this step, or set azure-credential: github-oidc with login-client-id.'
+          : 'Set AZURE_TENANT_ID / AZURE_CLIENT_ID (and a secret, certificate or federated token file), or use azure-credential: github-oidc.';
+      throw new AzureError(`Azure sign-in (${this.kind}) failed: ${messageOf(error)}`, {
+        operation: 'Azure sign-in',
+        code: aadstsCode(error),
+        hint,
+      }, { cause: error });
+    }
+  }
+}
+
+/** Reuse a GitHub OIDC token only while it has at least this much life left. */
+const ID_TOKEN_MIN_REMAINING_MS = 60_000;
+
+/**
+ * ClientAssertionCredential fed by GitHub's OIDC token, remembering what it presented.
+ * MSAL calls the assertion callback twice per getToken, even when it then serves a cached
+ * token, so a GitHub token is reused while it has a minute left and minted anew after that.
+ */
+class GitHubOidcCredential implements TokenCredential {
+  private readonly inner: ClientAssertionCredential;
+  private idToken?: { token: string; claims: PresentedClaims & { exp?: number } };
+  private idTokenFailure?: AzureError;
+
+  constructor(
+    tenantId: string,
+    private readonly clientId: string,
+    private readonly getIdToken: IdTokenGetter,
+    options: ConstructorParameters<typeof ClientAssertionCredential>[3],
+  ) {
+    this.inner = new ClientAssertionCredential(tenantId, clientId, () => this.assertion(), options);
+  }
+
+  private async assertion(): Promise<string> {
+    const current = this.idToken;
+    if (current?.claims.exp && current.claims.exp * 1000 - Date.now() > ID_TOKEN_MIN_REMAINING_MS) return current.token;
+    try {
+      const token = await this.getIdToken(AZURE_TOKEN_EXCHANGE_AUDIENCE);
+      this.idToken = { token, claims: decodeJwtClaims(token) };
+      return token;
+    } catch (error) {
+      this.idTokenFailure = new AzureError(`Could not get a GitHub OIDC token: ${messageOf(error)}`, {
+        operation: 'GitHub OIDC token',
+        hint: 'Give the job `permissions: id-token: write` (and contents: read).',
+      }, { cause: error });
+      throw this.idTokenFailure;
+    }
+  }
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    this.idTokenFailure = undefined;
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (error) {
+      // MSAL rewraps errors thrown by the assertion callback; report ours as it was.
+      if (this.idTokenFailure) throw this.idTokenFailure;
+      const code = aadstsCode(error);
+      throw new AzureError(`Entra ID rejected the GitHub OIDC sign-in as ${this.clientId}: ${messageOf(error)}`, {
+        operation: 'Azure sign-in (github-oidc)',
+        code,
+        hint: entraErrorHint(code, this.clientId, this.idToken?.claims),
+      }, { cause: error });
+    }
+  }
+}
+
+/** iss, sub and aud of a JWT, without checking it: only to tell the user what was presented. */
+export function decodeJwtClaims(jwt: string): PresentedClaims & { exp?: number } {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return { iss: payload.iss, sub: payload.sub, aud: payload.aud, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
+  } catch {
+    return {};
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,183 @@
+// Cluster access for the Kubernetes client: from the `kubeconfig` input, from Resource
+// Manager (listClusterUserCredential / listClusterAdminCredential), or from the runner's
+// default kubeconfig. The Resource Manager kubeconfig stays in memory, never in the workspace.
+//
+// Entra-enabled clusters hand out a kubeconfig whose user runs `kubelogin` (an exec plugin,
+// or the retired `azure` auth-provider). The runner has no kubelogin and no interactive login,
+// so that user is replaced by a bearer token for the AKS server application, taken from the
+// credential the action already signed in with and refreshed before it expires.
+
+import { KubeConfig, type User } from '@kubernetes/client-node';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import type { Settings } from '../settings.js';
+import type { ArmClient, ClusterRef } from './arm.js';
+import { AzureError } from './errors.js';
+
+type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];
+
+/** Renew the AKS token this long before it expires. */
+const TOKEN_RENEWAL_MS = 5 * 60_000;
+
+export type ClusterAccessSource = 'input' | 'resource-manager' | 'default';
+
+export interface ClusterAccess {
+  kubeConfig: KubeConfig;
+  source: ClusterAccessSource;
+  /** One line for the log: where the kubeconfig came from, which cluster and how it signs in. */
+  description: string;
+}
+
+export interface ResourceManagerAccess {
+  arm: ArmClient;
+  credential: TokenCredential;
+}
+
+/**
+ * Picks the cluster the action talks to. First match wins:
+ *  1. the `kubeconfig` input — the user named a cluster explicitly;
+ *  2. Resource Manager, when `cluster-name` is set (with subscription-id and resource-group);
+ *  3. KUBECONFIG / ~/.kube/config / the in-cluster ServiceAccount (client-node's
+ *     loadFromDefault), e.g. after azure/aks-set-context.
+ * `connectAzure` is only called for case 2, so no Azure sign-in happens without need.
+ */
+export async function resolveClusterAccess(
+  settings: Settings,
+  connectAzure: () => ResourceManagerAccess,
+): Promise<ClusterAccess> {
+  if (settings.kubeconfig) {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(settings.kubeconfig);
+    return { kubeConfig, source: 'input', description: `kubeconfig input, context ${kubeConfig.getCurrentContext()}` };
+  }
+  const { subscriptionId, resourceGroup, clusterName, admin, aksServerAppId } = settings.azure;
+  if (clusterName) {
+    if (!subscriptionId || !resourceGroup) {
+      throw new AzureError('cluster-name is set but subscription-id or resource-group is empty.', {
+        operation: 'cluster access',
+        hint: 'Set subscription-id and resource-group of the AKS cluster, or pass a kubeconfig instead.',
+      });
+    }
+    const { arm, credential } = connectAzure();
+    return kubeConfigFromResourceManager(arm, credential, { subscriptionId, resourceGroup, clusterName }, { admin, aksServerAppId });
+  }
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  if (isClientNodeFallback(kubeConfig)) {
+    throw new AzureError('No cluster is configured.', {
+      operation: 'cluster access',
+      hint: 'Pass the kubeconfig input, or cluster-name with subscription-id and resource-group, or run azure/aks-set-context before this step.',
+    });
+  }
+  return { kubeConfig, source: 'default', description: `default kubeconfig, context ${kubeConfig.getCurrentContext()}` };
+}
+
+export async function kubeConfigFromResourceManager(
+  arm: ArmClient,
+  credential: TokenCredential,
+  cluster: ClusterRef,
+  options: { admin: boolean; aksServerAppId: string },
+): Promise<ClusterAccess> {
+  const kubeconfigs = await arm.listClusterCredential(cluster, options.admin);
+  const operation = `${options.admin ? 'listClusterAdminCredential' : 'listClusterUserCredential'} on managedClusters/${cluster.clusterName}`;
+  if (!kubeconfigs[0]?.value) {
+    throw new AzureError(`${operation} returned no kubeconfig.`, { operation });
+  }
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromString(Buffer.from(kubeconfigs[0].value, 'base64').toString('utf8'));
+  } catch (error) {
+    throw new AzureError(`${operation} returned a kubeconfig that does not parse: ${(error as Error).message}`, { operation });
+  }
+
+  const entraUsers = kubeConfig.users.filter(isEntraUser);
+  let signIn = options.admin ? 'cluster admin (local account)' : 'cluster user (local account)';
+  if (entraUsers.length > 0) {
+    const tokens = new AksTokenSource(credential, `${options.aksServerAppId}/.default`);
+    const firstToken = await tokens.get(); // fail here, with context, rather than on the first API call
+    const replaced = new Set<User>();
+    const users = kubeConfig.users.map((user) => {
+      if (!isEntraUser(user)) return user;
+      const tokenUser: User = { name: user.name, token: firstToken };
+      replaced.add(tokenUser);
+      return tokenUser;
+    });
+    kubeConfig.loadFromOptions({
+      clusters: kubeConfig.clusters,
+      contexts: kubeConfig.contexts,
+      users,
+      currentContext: kubeConfig.getCurrentContext(),
+    });
+    kubeConfig.addAuthenticator(new RefreshingTokenAuthenticator(replaced, tokens));
+    signIn = `Entra token for the AKS server application ${options.aksServerAppId} (replaces kubelogin)`;
+  }
+  return {
+    kubeConfig,
+    source: 'resource-manager',
+    description: `Resource Manager kubeconfig of ${cluster.resourceGroup}/${cluster.clusterName}, ${signIn}`,
+  };
+}
+
+/** A user that would run kubelogin: the exec plugin, or the retired `azure` auth-provider. */
+export function isEntraUser(user: User): boolean {
+  const command: unknown = user.exec?.command;
+  if (typeof command === 'string' && /(^|[\\/])kubelogin(\.exe)?$/.test(command)) return true;
+  return user.authProvider?.name === 'azure';
+}
+
+/** An access token for one scope, fetched again shortly before it expires. */
+class AksTokenSource {
+  private current?: AccessToken;
+  private pending?: Promise<AccessToken>;
+
+  constructor(
+    private readonly credential: TokenCredential,
+    private readonly scope: string,
+  ) {}
+
+  async get(): Promise<string> {
+    if (this.current && !this.isDue(this.current)) return this.current.token;
+    this.pending ??= this.fetch().finally(() => (this.pending = undefined));
+    this.current = await this.pending;
+    return this.current.token;
+  }
+
+  private isDue(token: AccessToken): boolean {
+    const renewAt = token.refreshAfterTimestamp ?? token.expiresOnTimestamp - TOKEN_RENEWAL_MS;
+    return Date.now() >= Math.min(renewAt, token.expiresOnTimestamp - TOKEN_RENEWAL_MS);
+  }
+
+  private async fetch(): Promise<AccessToken> {
+    const token = await this.credential.getToken(this.scope);
+    if (!token) {
+      throw new AzureError(`The Azure credential returned no token for ${this.scope}.`, { operation: 'AKS cluster token' });
+    }
+    return token;
+  }
+}
+
+/** client-node authenticator for the users created above: keeps their `token` fresh. */
+class RefreshingTokenAuthenticator implements Authenticator {
+  constructor(
+    private readonly users: Set<User>,
+    private readonly tokens: AksTokenSource,
+  ) {}
+
+  isAuthProvider(user: User): boolean {
+    return this.users.has(user);
+  }
+
+  async applyAuthentication(user: User, opts: Parameters<Authenticator['applyAuthentication']>[1]): Promise<void> {
+    const token = await this.tokens.get();
+    // client-node sets the Authorization header from `user.token` after the authenticator runs,
+    // so the fresh token goes on the user itself (an object this module created).
+    (user as { token?: string }).token = token;
+    opts.headers ??= {};
+    (opts.headers as Record<string, string>).Authorization = `Bearer ${token}`;
+  }
+}
+
+/** loadFromDefault's last resort when it found nothing: http://localhost:8080 with no user. */
+function isClientNodeFallback(kubeConfig: KubeConfig): boolean {
+  const cluster = kubeConfig.getCurrentCluster();
+  return cluster?.name === 'cluster' && cluster.server === 'http://localhost:8080' && kubeConfig.getCurrentUser()?.name === 'user';
+}

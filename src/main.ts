@@ -1,0 +1,236 @@
+// Orchestration only: read settings, then run the mode's phases in order and report.
+// Each phase's work lives in its own module (render, kube, checks, azure, report).
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { CheckResult } from './check-result.js';
+import { collectSnapshot, evaluateChecks } from './checks.js';
+import { findHint } from './hints.js';
+import { InputError, readSettings } from './inputs.js';
+import { AppliedObject, formatEvents, KubeClient, JobOutcome, RolloutOutcome } from './kube.js';
+import { render, toYamlStream } from './render.js';
+import { REFRESHER_CONTAINER } from './refresher.js';
+import { ActionFailure, annotate, Core, group, PhaseResult, RunReport, setOutputs, writeSummary } from './report.js';
+import { EXPIRES_AT_ANNOTATION, Settings } from './settings.js';
+
+export interface Dependencies {
+  core: Core & { getInput: (name: string) => string };
+  env: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+export async function run({ core, env, now = () => new Date() }: Dependencies): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = readSettings((name) => core.getInput(name), env);
+  } catch (error) {
+    if (error instanceof InputError) {
+      core.error(error.message, { title: 'Invalid input' });
+      core.setFailed(error.message);
+      return;
+    }
+    throw error;
+  }
+  if (settings.workload.config) core.setSecret(settings.workload.config.json);
+  if (settings.kubeconfig) core.setSecret(settings.kubeconfig);
+
+  const report: RunReport = {
+    mode: settings.mode,
+    namespace: settings.names.namespace,
+    image: settings.workload.image,
+    tenantId: settings.identity.tenantId,
+    clientId: settings.identity.clientId,
+    applied: [],
+    warnings: [],
+    phases: [],
+    checks: [],
+  };
+  const deadline = AbortSignal.timeout(settings.control.timeoutSeconds * 1000);
+  try {
+    const { objects, warnings } = render(settings);
+    report.warnings.push(...warnings);
+    if (settings.mode === 'render') {
+      report.manifestsPath = await writeManifests(settings, objects, env);
+    } else {
+      const kube = new KubeClient(loadKubeConfig(settings, env), settings.control.fieldManager);
+      if (settings.mode === 'deploy') await deploy(core, kube, settings, objects, report, deadline);
+      report.checks = await group(core, 'Verify', () => verify(kube, settings, now()));
+      const failed = report.checks.filter((c) => c.status === 'fail');
+      if (failed.length > 0 && !report.failure) {
+        report.failure = new ActionFailure(
+          'Verification failed',
+          `${failed.length} check(s) failed: ${failed.map((c) => c.id).join(', ')}`,
+        );
+      }
+    }
+  } catch (error) {
+    report.failure = asFailure(error, deadline, settings);
+  }
+  setOutputs(core, report);
+  annotate(core, report);
+  await writeSummary(core, report);
+  if (report.failure) core.setFailed(`${report.failure.title}: ${report.failure.message}`);
+}
+
+async function deploy(
+  core: Core,
+  kube: KubeClient,
+  settings: Settings,
+  objects: Awaited<ReturnType<typeof render>>['objects'],
+  report: RunReport,
+  deadline: AbortSignal,
+): Promise<void> {
+  const { names, control } = settings;
+  if (!settings.workload.config && !(await kube.secretExists(names.namespace, names.configSecret))) {
+    throw new ActionFailure(
+      'Bifrost config missing',
+      `Secret ${names.namespace}/${names.configSecret} does not exist and the \`config\` input is empty.`,
+      [],
+      'Set the `config` input to your Bifrost config.json (a path in the workspace or inline JSON, e.g. from a secret), or create the Secret yourself: kubectl create secret generic bifrost-config --from-file=config.json -n ' +
+        names.namespace,
+    );
+  }
+
+  report.applied = await group(core, 'Apply manifests', async () => {
+    const applied = await kube.applyAll(objects, control.forceConflicts);
+    for (const a of applied) core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
+    return applied;
+  });
+  report.phases.push({ name: 'Apply', status: 'succeeded', detail: applySummary(report.applied) });
+
+  const jobName = initialJobName(settings);
+  report.jobName = jobName;
+  await group(core, 'Initial refresh of the pull secret', async () => {
+    core.info(`Creating Job ${names.namespace}/${jobName} from CronJob ${names.cronJob}`);
+    await kube.createJobFromCronJob(names.namespace, names.cronJob, jobName);
+    const outcome = await kube.waitForJob(names.namespace, jobName, deadline);
+    if (outcome.status !== 'complete') throw await refreshFailure(kube, settings, jobName, outcome);
+    report.pullSecretExpiresAt = await pullSecretExpiry(kube, settings, jobName);
+    report.phases.push({ name: 'Initial refresh', status: 'succeeded', detail: `Job ${jobName} completed; pull secret expires ${report.pullSecretExpiresAt ?? 'at an unknown time'}` });
+  });
+
+  if (!control.wait) {
+    report.phases.push({ name: 'Rollout', status: 'skipped', detail: '`wait` is false' });
+    return;
+  }
+  await group(core, 'Rollout', async () => {
+    const outcome = await kube.waitForRollout(names.namespace, names.deployment, deadline);
+    if (outcome.status !== 'available') throw await rolloutFailure(kube, settings, outcome);
+    const replicas = outcome.deployment.status?.availableReplicas ?? 0;
+    report.phases.push({ name: 'Rollout', status: 'succeeded', detail: `Deployment ${names.deployment}: ${replicas} replica(s) available` });
+  });
+}
+
+/** Unique per workflow run and attempt; a local run (no GITHUB_RUN_ID) gets a time suffix. */
+function initialJobName({ control }: Settings): string {
+  const run = control.runId === 'local' ? `local-${Date.now().toString(36)}` : `${control.runId}-${control.runAttempt}`;
+  return `initial-refresh-${run}`.slice(0, 63).replace(/-+$/, '');
+}
+
+async function pullSecretExpiry(kube: KubeClient, settings: Settings, jobName: string): Promise<string | undefined> {
+  const { namespace, pullSecret } = settings.names;
+  let secret;
+  try {
+    secret = await kube.core.readNamespacedSecret({ name: pullSecret, namespace });
+  } catch {
+    throw new ActionFailure(
+      'Pull secret missing after refresh',
+      `Job ${jobName} completed but Secret ${namespace}/${pullSecret} does not exist.`,
+      [],
+      `The refresher script writes the Secret with kubectl; check that \`refresher-image\` runs the script rendered by this action and that Role ${settings.names.role} allows create/patch on ${pullSecret}.`,
+    );
+  }
+  return secret.metadata?.annotations?.[EXPIRES_AT_ANNOTATION];
+}
+
+async function refreshFailure(kube: KubeClient, settings: Settings, jobName: string, outcome: JobOutcome): Promise<ActionFailure> {
+  const { namespace } = settings.names;
+  const pods = await kube.jobPods(namespace, jobName);
+  const pod = pods[0]?.metadata?.name;
+  const log = pod ? await kube.logTail(namespace, pod, REFRESHER_CONTAINER) : '';
+  const events = formatEvents([...(await kube.eventsFor(namespace, jobName)), ...(pod ? await kube.eventsFor(namespace, pod) : [])]);
+  const what =
+    outcome.status === 'stuck'
+      ? `Refresher pod ${outcome.stuck.pod} is stuck: ${outcome.stuck.reason}: ${outcome.stuck.message}`
+      : outcome.status === 'failed'
+        ? `Job ${jobName} failed: ${outcome.reason}${outcome.message ? `: ${outcome.message}` : ''}`
+        : `Job ${jobName} did not complete`;
+  const evidence = [
+    ...(log.trim() ? [`Log of ${pod} (last lines):`, ...log.trimEnd().split('\n').map((l) => `  ${l}`)] : []),
+    ...(events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : []),
+  ];
+  const hint = findHint([what, log, ...events].join('\n'));
+  return new ActionFailure('Initial refresh failed', what, evidence, hint?.fix ?? `Read the log above; run \`kubectl logs -n ${namespace} -l job-name=${jobName}\` for the whole log.`);
+}
+
+async function rolloutFailure(kube: KubeClient, settings: Settings, outcome: RolloutOutcome): Promise<ActionFailure> {
+  const { namespace, deployment, pullSecret, cronJob } = settings.names;
+  if (outcome.status === 'stuck') {
+    const { pod, reason, message } = outcome.stuck;
+    const events = formatEvents(await kube.eventsFor(namespace, pod));
+    const hint = findHint([reason, message, ...events].join('\n'));
+    const pullHint = `Check that Secret ${pullSecret} exists and is fresh (the refresh CronJob ${cronJob} must be succeeding: kubectl get jobs -n ${namespace}), that the image tag exists, and that the GCP service account may read the repository.`;
+    return new ActionFailure(
+      'Rollout failed',
+      `Pod ${pod} of Deployment ${deployment} is stuck: ${reason}${message ? `: ${message}` : ''}`,
+      events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : [],
+      hint?.fix ?? (reason.includes('Image') ? pullHint : `Read the pod's events above (kubectl describe pod ${pod} -n ${namespace}).`),
+    );
+  }
+  if (outcome.status === 'failed') {
+    return new ActionFailure('Rollout failed', `Deployment ${deployment}: ${outcome.reason}: ${outcome.message}`, [], `kubectl describe deployment ${deployment} -n ${namespace} shows which pods hold the rollout back.`);
+  }
+  return new ActionFailure('Rollout failed', `Deployment ${deployment} did not become available`);
+}
+
+async function verify(kube: KubeClient, settings: Settings, now: Date): Promise<CheckResult[]> {
+  const snapshot = await collectSnapshot({ core: kube.core, apps: kube.apps, batch: kube.batch }, settings);
+  return evaluateChecks(snapshot, settings, now);
+}
+
+/** Precedence: the `kubeconfig` input, then KUBECONFIG / ~/.kube/config. */
+function loadKubeConfig(settings: Settings, env: NodeJS.ProcessEnv): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (settings.kubeconfig) kubeConfig.loadFromString(settings.kubeconfig);
+  else if (env.KUBECONFIG || env.HOME) kubeConfig.loadFromDefault();
+  if (!kubeConfig.getCurrentCluster()) {
+    throw new ActionFailure(
+      'No cluster credentials',
+      'Neither the `kubeconfig` input nor KUBECONFIG names a cluster.',
+      [],
+      'Run azure/aks-set-context before this step, or pass `kubeconfig`, or set `subscription-id`, `resource-group` and `cluster-name` so the action fetches credentials from Azure Resource Manager.',
+    );
+  }
+  return kubeConfig;
+}
+
+async function writeManifests(settings: Settings, objects: Awaited<ReturnType<typeof render>>['objects'], env: NodeJS.ProcessEnv): Promise<string> {
+  const dir = path.join(env.RUNNER_TEMP ?? path.join(process.cwd(), '.local'), 'bifrost-aks-deploy');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `manifests-${settings.names.namespace}.yaml`);
+  // The config Secret holds provider keys: it never goes into a file (keep it in a secret store).
+  const withoutSecretData = objects.filter((o) => !(o.kind === 'Secret' && o.metadata?.name === settings.names.configSecret));
+  await writeFile(file, toYamlStream(withoutSecretData), { mode: 0o600 });
+  return file;
+}
+
+function applySummary(applied: AppliedObject[]): string {
+  const counts = new Map<string, number>();
+  for (const a of applied) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
+  return [...counts].map(([action, n]) => `${n} ${action}`).join(', ');
+}
+
+function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
+  if (error instanceof ActionFailure) return error;
+  if (deadline.aborted && (error === deadline.reason || (error as Error)?.name === 'TimeoutError')) {
+    return new ActionFailure(
+      'Timed out',
+      `The run did not finish within the \`timeout\` of ${settings.control.timeoutSeconds}s.`,
+      [],
+      'See the last log group for the phase that was waiting; raise `timeout` if the cluster is just slow.',
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = findHint(message);
+  return new ActionFailure('Kubernetes API error', message, [], hint?.fix);
+}

@@ -1,0 +1,390 @@
+// Settings → the Kubernetes objects of one install, as plain objects in apply order. Pure: no
+// I/O, no clock. Objects are never built from YAML text, so no input can add a key or an
+// object; toYamlStream serializes them with a YAML library for the `render` mode and for review.
+// Names, paths and ports keep the seed page's values; each deliberate change cites its defect
+// id from shared/reference/seed-review.md (the seed test lists every one).
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1Container,
+  V1CronJob,
+  V1Deployment,
+  V1Namespace,
+  V1ObjectMeta,
+  V1PodSecurityContext,
+  V1Probe,
+  V1Role,
+  V1RoleBinding,
+  V1Secret,
+  V1SecurityContext,
+  V1Service,
+  V1ServiceAccount,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import YAML from 'yaml';
+import { credentialConfig } from './gcp.js';
+import { REFRESHER_CONTAINER, REFRESHER_PATHS, refresherEnv, refresherScript } from './refresher.js';
+import {
+  AZURE_TOKEN_EXCHANGE_AUDIENCE,
+  CONFIG_CHECKSUM_ANNOTATION,
+  MANAGED_BY_LABEL,
+  type Settings,
+} from './settings.js';
+
+export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
+export const MANAGED_BY_VALUE = 'bifrost-aks-deploy';
+/** Only this *pod* label makes the azure-workload-identity webhook act (D6). */
+export const WORKLOAD_IDENTITY_USE_LABEL = 'azure.workload.identity/use';
+export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';
+export const GATEWAY_CONTAINER = 'bifrost';
+export const GATEWAY_PORT = 8080;
+export const HEALTH_PATH = '/health';
+export const APP_DIR = '/app/data'; // Bifrost's APP_DIR: config.json, config.db, logs.db
+export const CONFIG_KEY = 'config.json';
+export const GATEWAY_SELECTOR = { app: 'bifrost' }; // the seed's selector; immutable once applied
+
+/** The refresher runs as this unprivileged user; gcloud and kubectl need only its scratch dir. */
+export const REFRESHER_UID = 65532;
+const CRONJOB_STARTING_DEADLINE_SECONDS = 300;
+const JOB_BACKOFF_LIMIT = 2;
+const JOB_ACTIVE_DEADLINE_SECONDS = 300;
+const PROJECTED_TOKEN_SECONDS = 3600;
+
+export interface Rendered {
+  objects: KubernetesObject[];
+  warnings: string[];
+}
+
+export function render(settings: Settings): Rendered {
+  const objects: KubernetesObject[] = [
+    namespace(settings),
+    refresherServiceAccount(settings),
+    gatewayServiceAccount(settings),
+    credentialConfigMap(settings),
+    secretManagerRole(settings),
+    secretManagerRoleBinding(settings),
+    ...(settings.workload.config ? [configSecret(settings)] : []),
+    refresherCronJob(settings),
+    gatewayDeployment(settings),
+    gatewayService(settings),
+  ];
+  return { objects, warnings: warnings(settings) };
+}
+
+/** One YAML document per object, `---` separated. YAML 1.1 quoting, so kubectl's parser reads
+ * strings such as `on`/`yes`/`0755` back as strings too; no anchors or aliases. */
+export function toYamlStream(objects: readonly KubernetesObject[]): string {
+  return objects
+    .map((object) =>
+      new YAML.Document(object, { version: '1.1', aliasDuplicateObjects: false }).toString({
+        lineWidth: 0,
+      }),
+    )
+    .join('---\n');
+}
+
+/** Copies with every Secret value replaced, for manifests written to disk or logs. */
+export function redactSecretData(objects: readonly KubernetesObject[]): KubernetesObject[] {
+  return objects.map((object) => {
+    if (object.kind !== 'Secret') return object;
+    const secret = structuredClone(object) as V1Secret;
+    for (const field of ['data', 'stringData'] as const) {
+      const values = secret[field];
+      if (values) for (const key of Object.keys(values)) values[key] = '<redacted>';
+    }
+    return secret;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function commonLabels(): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PART_OF_LABEL]: 'bifrost' };
+}
+
+function metadata(settings: Settings, name: string, extra: Partial<V1ObjectMeta> = {}): V1ObjectMeta {
+  return {
+    name,
+    namespace: settings.names.namespace,
+    ...extra,
+    labels: { ...extra.labels, ...commonLabels() },
+  };
+}
+
+function namespace(settings: Settings): V1Namespace {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: settings.names.namespace, labels: commonLabels() },
+  };
+}
+
+/** The refresher's identity: the federated credential's subject. The seed's label stays; only
+ * the pod label matters to the webhook (D6). */
+function refresherServiceAccount(settings: Settings): V1ServiceAccount {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: metadata(settings, settings.names.refresherServiceAccount, {
+      annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: settings.identity.clientId },
+      labels: { [WORKLOAD_IDENTITY_USE_LABEL]: 'true' },
+    }),
+  };
+}
+
+/** The gateway's own identity, with no API token and no Secret access (D5). */
+function gatewayServiceAccount(settings: Settings): V1ServiceAccount {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: metadata(settings, settings.names.gatewayServiceAccount),
+    automountServiceAccountToken: false,
+  };
+}
+
+function credentialConfigMap(settings: Settings): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: metadata(settings, settings.names.credentialConfigMap),
+    data: {
+      [REFRESHER_PATHS.credentialConfigFile]: `${JSON.stringify(credentialConfig(settings.identity), null, 2)}\n`,
+    },
+  };
+}
+
+/** Only the pull secret may be read or patched; `create` cannot be limited by name (D4). */
+function secretManagerRole(settings: Settings): V1Role {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: metadata(settings, settings.names.role),
+    rules: [
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        verbs: ['get', 'patch'],
+        resourceNames: [settings.names.pullSecret],
+      },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ],
+  };
+}
+
+function secretManagerRoleBinding(settings: Settings): V1RoleBinding {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: metadata(settings, settings.names.roleBinding),
+    subjects: [
+      {
+        kind: 'ServiceAccount',
+        name: settings.names.refresherServiceAccount,
+        namespace: settings.names.namespace,
+      },
+    ],
+    roleRef: { kind: 'Role', name: settings.names.role, apiGroup: 'rbac.authorization.k8s.io' },
+  };
+}
+
+/** The Bifrost config.json the seed never creates (D7). `data`, not `stringData`: server-side
+ * apply then owns exactly the bytes given. */
+function configSecret(settings: Settings): V1Secret {
+  const config = settings.workload.config!;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: metadata(settings, settings.names.configSecret),
+    type: 'Opaque',
+    data: { [CONFIG_KEY]: Buffer.from(config.json, 'utf8').toString('base64') },
+  };
+}
+
+function refresherCronJob(settings: Settings): V1CronJob {
+  const entra = settings.identity.federation === 'entra';
+  const volumes: V1Volume[] = [
+    { name: 'gcp-credential-config', configMap: { name: settings.names.credentialConfigMap } },
+    {
+      // The seed's volume name: webhooks ≤ 1.5 skip their own injection when it exists (D6).
+      name: 'azure-identity-token',
+      projected: {
+        sources: [
+          {
+            serviceAccountToken: {
+              path: REFRESHER_PATHS.saTokenFile,
+              expirationSeconds: PROJECTED_TOKEN_SECONDS,
+              audience: AZURE_TOKEN_EXCHANGE_AUDIENCE,
+            },
+          },
+        ],
+      },
+    },
+    { name: 'scratch', emptyDir: {} },
+    ...(entra ? [{ name: 'entra-token', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }] : []),
+  ];
+  const volumeMounts: V1VolumeMount[] = [
+    { name: 'gcp-credential-config', mountPath: REFRESHER_PATHS.credentialConfigDir, readOnly: true },
+    { name: 'azure-identity-token', mountPath: REFRESHER_PATHS.saTokenDir, readOnly: true },
+    { name: 'scratch', mountPath: REFRESHER_PATHS.scratchDir },
+    ...(entra ? [{ name: 'entra-token', mountPath: REFRESHER_PATHS.entraTokenDir }] : []),
+  ];
+  const container: V1Container = {
+    name: REFRESHER_CONTAINER,
+    image: settings.workload.refresherImage,
+    command: ['/bin/bash', '-c'],
+    args: [refresherScript()],
+    env: refresherEnv(settings),
+    volumeMounts,
+    // The script writes only under its emptyDirs (HOME, CLOUDSDK_CONFIG, the Entra token).
+    securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: true },
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  };
+  const podSecurityContext: V1PodSecurityContext = {
+    runAsNonRoot: true,
+    runAsUser: REFRESHER_UID,
+    runAsGroup: REFRESHER_UID,
+    fsGroup: REFRESHER_UID, // makes the projected token readable by that user
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: metadata(settings, settings.names.cronJob),
+    spec: {
+      schedule: settings.workload.refreshSchedule,
+      concurrencyPolicy: 'Forbid', // D4: a manual and a scheduled run never race
+      startingDeadlineSeconds: CRONJOB_STARTING_DEADLINE_SECONDS,
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels: commonLabels() },
+        spec: {
+          backoffLimit: JOB_BACKOFF_LIMIT,
+          activeDeadlineSeconds: JOB_ACTIVE_DEADLINE_SECONDS,
+          template: {
+            metadata: { labels: { [WORKLOAD_IDENTITY_USE_LABEL]: 'true', ...commonLabels() } },
+            spec: {
+              serviceAccountName: settings.names.refresherServiceAccount,
+              securityContext: podSecurityContext,
+              containers: [container],
+              volumes,
+              restartPolicy: 'Never',
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+function gatewayDeployment(settings: Settings): V1Deployment {
+  const { workload, names } = settings;
+  const probe = (initialDelaySeconds: number, periodSeconds: number): V1Probe => ({
+    httpGet: { path: HEALTH_PATH, port: GATEWAY_PORT },
+    initialDelaySeconds,
+    periodSeconds,
+    timeoutSeconds: 5, // D10: /health pings the stores with up to 10 s; the default is 1 s
+    failureThreshold: 3,
+  });
+  const container: V1Container = {
+    name: GATEWAY_CONTAINER,
+    image: workload.image,
+    ports: [{ containerPort: GATEWAY_PORT, name: 'http' }],
+    resources: {
+      requests: { ...workload.resources.requests },
+      limits: { ...workload.resources.limits },
+    },
+    livenessProbe: probe(30, 30),
+    readinessProbe: probe(10, 10),
+    // Leave the Service endpoints before shutting down (chart default).
+    lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 15'] } } },
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: [
+      { name: 'data', mountPath: APP_DIR }, // APP_DIR must be writable (SQLite, logs)
+      { name: 'config', mountPath: `${APP_DIR}/${CONFIG_KEY}`, subPath: CONFIG_KEY, readOnly: true },
+    ],
+  };
+
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(settings, names.deployment),
+    spec: {
+      replicas: workload.replicas,
+      selector: { matchLabels: { ...GATEWAY_SELECTOR } },
+      template: {
+        metadata: {
+          labels: { ...GATEWAY_SELECTOR, ...commonLabels() },
+          // A subPath mount never updates in place: roll the pods when the config changes (D7).
+          ...(workload.config
+            ? { annotations: { [CONFIG_CHECKSUM_ANNOTATION]: workload.config.sha256 } }
+            : {}),
+        },
+        spec: {
+          serviceAccountName: names.gatewayServiceAccount,
+          imagePullSecrets: [{ name: names.pullSecret }],
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          terminationGracePeriodSeconds: 60,
+          containers: [container],
+          volumes: [
+            { name: 'data', emptyDir: {} },
+            { name: 'config', secret: { secretName: names.configSecret } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function gatewayService(settings: Settings): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(settings, settings.names.service),
+    spec: {
+      selector: { ...GATEWAY_SELECTOR },
+      ports: [{ port: 80, targetPort: GATEWAY_PORT, protocol: 'TCP' }],
+      type: 'ClusterIP',
+    },
+  };
+}
+
+/** What the Pod Security "restricted" profile asks of every container. */
+function restrictedContainerSecurityContext(): V1SecurityContext {
+  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+}
+
+function warnings(settings: Settings): string[] {
+  const { workload } = settings;
+  const found: string[] = [];
+  if (workload.imageTag === 'latest') {
+    found.push(
+      'image-tag is "latest" (D9): Kubernetes then pulls on every pod start, so pods can start only ' +
+        'while the pull secret is fresh, and replicas may run different builds. Pin a version tag or a sha256 digest.',
+    );
+  }
+  if (workload.replicas > 1) {
+    if (!workload.config) {
+      found.push(
+        `replicas is ${workload.replicas} and no config input was given (D8): unless the existing ` +
+          `Secret's config.json sets a Postgres config_store, each replica keeps its own SQLite ` +
+          'database and they drift apart.',
+      );
+    } else if (!workload.config.hasPostgresConfigStore) {
+      found.push(
+        `replicas is ${workload.replicas} but the config has no Postgres config_store (D8): each ` +
+          'replica keeps its own SQLite database in an emptyDir, so keys, settings and logs differ ' +
+          'between replicas and vanish on restart. Use replicas 1, or config_store {"enabled": true, "type": "postgres"}.',
+      );
+    }
+  }
+  return found;
+}

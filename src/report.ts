@@ -1,0 +1,174 @@
+// What the user sees: step outputs, the job summary, annotations. Everything here takes the
+// @actions/core functions it needs as an argument so tests can read what was reported.
+import type * as actionsCore from '@actions/core';
+import type { CheckResult } from './check-result.js';
+import type { AppliedObject } from './kube.js';
+
+export type Core = Pick<
+  typeof actionsCore,
+  'setOutput' | 'error' | 'warning' | 'notice' | 'info' | 'summary' | 'setFailed' | 'setSecret' | 'startGroup' | 'endGroup'
+>;
+
+/** A failure the user can act on: what failed, what we saw, how to fix it. */
+export class ActionFailure extends Error {
+  constructor(
+    readonly title: string,
+    message: string,
+    readonly evidence: string[] = [],
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'ActionFailure';
+  }
+}
+
+export interface PhaseResult {
+  name: string; // "Initial refresh", "Rollout"
+  status: 'succeeded' | 'failed' | 'skipped';
+  detail: string;
+}
+
+export interface RunReport {
+  mode: string;
+  namespace: string;
+  image?: string;
+  tenantId: string;
+  clientId: string;
+  issuerUrl?: string;
+  jobName?: string;
+  pullSecretExpiresAt?: string;
+  manifestsPath?: string;
+  applied: AppliedObject[];
+  warnings: string[];
+  phases: PhaseResult[];
+  checks: CheckResult[];
+  failure?: ActionFailure;
+}
+
+export function setOutputs(core: Core, report: RunReport): void {
+  const outputs: Record<string, string | undefined> = {
+    namespace: report.namespace,
+    image: report.image,
+    'tenant-id': report.tenantId,
+    'client-id': report.clientId,
+    'issuer-url': report.issuerUrl,
+    'job-name': report.jobName,
+    'pull-secret-expires-at': report.pullSecretExpiresAt,
+    'manifests-path': report.manifestsPath,
+    applied: JSON.stringify(report.applied),
+    report: JSON.stringify(reportJson(report)),
+  };
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value !== undefined) core.setOutput(name, value);
+  }
+}
+
+/** The `report` output: a stable schema documented in README.md ("The report output"). */
+export function reportJson(report: RunReport) {
+  return {
+    schemaVersion: 1,
+    mode: report.mode,
+    namespace: report.namespace,
+    result: report.failure || report.checks.some((c) => c.status === 'fail') ? 'fail' : 'pass',
+    failure: report.failure
+      ? { title: report.failure.title, message: report.failure.message, evidence: report.failure.evidence, hint: report.failure.hint ?? null }
+      : null,
+    checks: report.checks,
+    applied: report.applied,
+    phases: report.phases,
+    pullSecretExpiresAt: report.pullSecretExpiresAt ?? null,
+  };
+}
+
+/** Annotations: one per failed check and for the failure; warnings for warn checks. */
+export function annotate(core: Core, report: RunReport): void {
+  for (const warning of report.warnings) core.warning(warning, { title: 'bifrost-aks-deploy' });
+  for (const check of report.checks) {
+    const text = `${check.evidence}${check.hint ? `\nFix: ${check.hint}` : ''}`;
+    if (check.status === 'fail') core.error(text, { title: `Check failed: ${check.title}` });
+    if (check.status === 'warn') core.warning(text, { title: `Check warning: ${check.title}` });
+  }
+  const failure = report.failure;
+  if (failure) {
+    const lines = [failure.message, ...failure.evidence.map((e) => `  ${e}`)];
+    if (failure.hint) lines.push(`Fix: ${failure.hint}`);
+    core.error(lines.join('\n'), { title: failure.title });
+  }
+}
+
+const STATUS_ICON: Record<string, string> = {
+  pass: '✅ pass',
+  warn: '⚠️ warn',
+  fail: '❌ fail',
+  skipped: '⏭️ skipped',
+  succeeded: '✅ succeeded',
+  failed: '❌ failed',
+  created: 'created',
+  configured: 'configured',
+  unchanged: 'unchanged',
+};
+
+export async function writeSummary(core: Core, report: RunReport): Promise<void> {
+  const summary = core.summary;
+  summary.addHeading(`Bifrost on AKS — ${report.mode}: ${report.failure || report.checks.some((c) => c.status === 'fail') ? 'failed' : 'succeeded'}`, 2);
+  summary.addTable([
+    [{ data: 'Namespace', header: true }, { data: report.namespace }],
+    ...(report.image ? [[{ data: 'Image', header: true }, { data: code(report.image) }]] : []),
+    [{ data: 'Tenant ID', header: true }, { data: code(report.tenantId) }],
+    [{ data: 'Managed identity client ID', header: true }, { data: code(report.clientId) }],
+    ...(report.issuerUrl ? [[{ data: 'Cluster OIDC issuer', header: true }, { data: code(report.issuerUrl) }]] : []),
+    ...(report.pullSecretExpiresAt ? [[{ data: 'Pull secret expires', header: true }, { data: report.pullSecretExpiresAt }]] : []),
+    ...(report.manifestsPath ? [[{ data: 'Manifests', header: true }, { data: code(report.manifestsPath) }]] : []),
+  ]);
+  if (report.failure) {
+    const f = report.failure;
+    summary.addHeading(`❌ ${escapeHtml(f.title)}`, 3);
+    summary.addRaw(`<p>${escapeHtml(f.message)}</p>`, true);
+    if (f.evidence.length) summary.addCodeBlock(f.evidence.join('\n'));
+    if (f.hint) summary.addRaw(`<p><b>Fix:</b> ${escapeHtml(f.hint)}</p>`, true);
+  }
+  if (report.phases.length) {
+    summary.addHeading('Phases', 3);
+    summary.addTable([
+      [{ data: 'Phase', header: true }, { data: 'Result', header: true }, { data: 'Detail', header: true }],
+      ...report.phases.map((p) => [p.name, STATUS_ICON[p.status] ?? p.status, escapeHtml(p.detail)]),
+    ]);
+  }
+  if (report.applied.length) {
+    summary.addHeading('Applied objects', 3);
+    summary.addTable([
+      [{ data: 'Kind', header: true }, { data: 'Name', header: true }, { data: 'Result', header: true }],
+      ...report.applied.map((a) => [a.kind, a.namespace ? `${a.namespace}/${a.name}` : a.name, STATUS_ICON[a.action] ?? a.action]),
+    ]);
+  }
+  if (report.checks.length) {
+    summary.addHeading('Checks', 3);
+    summary.addTable([
+      [{ data: 'Status', header: true }, { data: 'Check', header: true }, { data: 'Evidence', header: true }, { data: 'Hint', header: true }],
+      ...report.checks.map((c) => [STATUS_ICON[c.status] ?? c.status, escapeHtml(c.title), escapeHtml(c.evidence), escapeHtml(c.hint ?? '')]),
+    ]);
+  }
+  if (report.warnings.length) {
+    summary.addHeading('Warnings', 3);
+    summary.addList(report.warnings.map(escapeHtml));
+  }
+  await summary.write();
+}
+
+/** Run a phase inside a log group, so each phase folds in the job log. */
+export async function group<T>(core: Core, name: string, body: () => Promise<T>): Promise<T> {
+  core.startGroup(name);
+  try {
+    return await body();
+  } finally {
+    core.endGroup();
+  }
+}
+
+function code(text: string): string {
+  return `<code>${escapeHtml(text)}</code>`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>');
+}
