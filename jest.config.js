@@ -9,6 +9,8 @@ const common = {
 };
 
 export default {
+  // Read only at the top level (not per project): e2e tests wait on a real control plane.
+  testTimeout: 180000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
     {
@@ -16,7 +18,6 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
-      testTimeout: 180000,
     },
   ],
 };

@@ -101,6 +101,7 @@ cmd_build() {
   [[ -x "$ETCD_BIN/server" ]] && mv "$ETCD_BIN/server" "$ETCD_BIN/etcd"
   [[ -x "$KWOK_BIN/kwok" ]] ||
     go_build kwok "$KWOK_BIN" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+  pod_network build || true # pod-network: optional, its message says why
   return 0
 }
 
@@ -208,6 +209,13 @@ api_get() { # <path>: GET on the apiserver as admin
 
 kubectl_admin() { kubectl --kubeconfig "$KUBECONFIG_PATH" "$@"; }
 
+# pod-network: routes POD_CIDR to our own network namespace, where pod-http answers for every pod
+# IP (scripts/cluster/pod-network.sh). Optional: on failure it warns and keeps the blackhole.
+pod_network() {
+  env BIFROST_CLUSTER_STATE="$STATE" BIFROST_CLUSTER_CACHE="$CACHE_ROOT" POD_CIDR="$POD_CIDR" \
+    bash "$MODULES_DIR/pod-network.sh" "$@"
+}
+
 running_components() { local c; for c in "${COMPONENTS[@]}"; do pid_of "$c" >/dev/null && echo "$c"; done; return 0; }
 
 load_recorded_settings() { # ports and issuer of the cluster the state dir describes
@@ -231,7 +239,10 @@ cmd_up() {
     if [[ -n "${BIFROST_CLUSTER_ISSUER:-}" && "$wanted_issuer" != "$ISSUER" ]]; then
       die "the running cluster uses issuer $ISSUER, not $wanted_issuer: run 'scripts/cluster.sh down' first"
     fi
-    if api_get /readyz >/dev/null; then log "already running (kubeconfig $KUBECONFIG_PATH)"; return 0; fi
+    if api_get /readyz >/dev/null; then
+      pod_network up || true # pod-network: idempotent; a cluster started before it gets it now
+      log "already running (kubeconfig $KUBECONFIG_PATH)"; return 0
+    fi
   fi
   ((running == 0)) || { log "partly running: restarting"; cmd_down; }
 
@@ -299,6 +310,15 @@ metadata:
 EOF
 
   write_kwok_config
+  # kwok manages a node only while it holds the node's Lease; the lease of a previous kwok would
+  # block the new one until it expires (40 s), with pods left Pending meanwhile.
+  kubectl_admin delete lease -n kube-node-lease "$NODE_NAME" --ignore-not-found >/dev/null
+  KWOK_STARTED="$(date -u +%s)"
+  # Pod IPs (kwok allocates them from POD_CIDR) must never be dialled off this machine: the API
+  # server's service proxy connects to them. A blackhole route is the floor; pod-network.sh may
+  # route the range to the project's own network namespace instead.
+  ip route replace blackhole "$POD_CIDR" 2>/dev/null || log "warning: could not add blackhole route for $POD_CIDR (not root?)"
+  pod_network up || true # pod-network: on failure the blackhole stays
   log "starting kwok $KWOK_VERSION (node $NODE_NAME, kubelet API on 127.0.0.1:$KWOK_PORT)"
   start_daemon kwok "$KWOK_BIN/kwok" --kubeconfig="$STATE/kwok.kubeconfig" \
     --config="$STATE/kwok/config.yaml" \
@@ -312,7 +332,11 @@ EOF
   log "up: kubeconfig $KUBECONFIG_PATH"
 }
 
-node_ready() {
+node_ready() { # kwok serves, and the node it manages reports Ready (not a stale status from etcd)
+  curl -fsS --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz" >/dev/null || return 1
+  local heartbeat
+  heartbeat="$(kubectl_admin get lease -n kube-node-lease "$NODE_NAME" -o jsonpath='{.spec.renewTime}' 2>/dev/null)" || return 1
+  [[ -n "$heartbeat" && "$(date -u -d "$heartbeat" +%s)" -ge "$KWOK_STARTED" ]] || return 1
   [[ "$(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" == True ]]
 }
 
@@ -329,6 +353,7 @@ write_kwok_config() {
 }
 
 cmd_down() {
+  pod_network down || true # pod-network: back to the blackhole, pod-http stopped, netns deleted
   local pids=() names=() i c pid
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     c="${COMPONENTS[i]}"
@@ -358,6 +383,7 @@ cmd_status() {
   for c in "${COMPONENTS[@]}"; do
     if pid="$(pid_of "$c")"; then echo "$c running (pid $pid)"; else echo "$c stopped"; fi
   done
+  pod_network status || true # pod-network
   echo "state $STATE, issuer $ISSUER, apiserver https://127.0.0.1:$API_PORT"
 }
 

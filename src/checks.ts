@@ -437,22 +437,18 @@ export function evaluateChecks(snapshot: ClusterSnapshot, settings: Settings, no
 const REDEPLOY = 'Re-run the action with mode: deploy to create it.';
 
 /** The shared answer for a read that did not succeed. */
-function unreadable(observed: Observed<unknown>, what: string): Check | undefined {
+function unreadable(observed: Exclude<Observed<unknown>, { state: 'found' }>, what: string): Check {
   if (observed.state === 'absent') return problem('fail', `${what} not found`, REDEPLOY);
-  if (observed.state === 'error') {
-    return problem(
-      'fail',
-      `could not read ${what}: ${observed.message}`,
-      'The identity the action runs as could not read this object; give it read access to the namespace.',
-    );
-  }
-  return undefined;
+  return problem(
+    'fail',
+    `could not read ${what}: ${observed.message}`,
+    'The identity the action runs as could not read this object; give it read access to the namespace.',
+  );
 }
 
 function judgeNamespace(snapshot: ClusterSnapshot, settings: Settings): Check {
   const observed = snapshot.namespace;
-  const failure = unreadable(observed, `namespace ${settings.names.namespace}`);
-  if (failure || observed.state !== 'found') return failure!;
+  if (observed.state !== 'found') return unreadable(observed, `namespace ${settings.names.namespace}`);
   const phase = observed.value.status?.phase ?? 'Active';
   if (phase !== 'Active') {
     return problem(
@@ -471,24 +467,26 @@ function judgeServiceAccount(snapshot: ClusterSnapshot, settings: Settings): Che
     return problem(
       'fail',
       `ServiceAccount ${name} not found`,
-      `The refresher runs as ${name}, and the workload identity webhook refuses pods whose ServiceAccount is missing (D6). ${REDEPLOY}`,
+      `The refresher runs as ${name}, and the workload identity webhook refuses pods whose ServiceAccount ` +
+        `is missing (D6). ${REDEPLOY}`,
     );
   }
-  const failure = unreadable(observed, `ServiceAccount ${name}`);
-  if (failure || observed.state !== 'found') return failure!;
+  if (observed.state !== 'found') return unreadable(observed, `ServiceAccount ${name}`);
   const annotated = observed.value.metadata?.annotations?.[CLIENT_ID_ANNOTATION];
   const expected = settings.identity.clientId;
   if (annotated !== undefined && annotated.toLowerCase() === expected.toLowerCase()) {
     return pass(`${CLIENT_ID_ANNOTATION}: ${annotated}`);
   }
-  const seen = annotated === undefined ? `no ${CLIENT_ID_ANNOTATION} annotation` : `${CLIENT_ID_ANNOTATION}: ${annotated}`;
+  const seen =
+    annotated === undefined ? `no ${CLIENT_ID_ANNOTATION} annotation` : `${CLIENT_ID_ANNOTATION}: ${annotated}`;
   // Only the entra mode sends this client id to Entra; in kubernetes mode it is just drift.
   const status = settings.identity.federation === 'entra' ? 'fail' : 'warn';
   return problem(
     status,
     `${seen}; the client-id input is ${expected}`,
     `Set the annotation to the managed identity's client id (input client-id): re-run with mode: deploy, or ` +
-      `\`kubectl annotate serviceaccount ${name} -n ${settings.names.namespace} --overwrite ${CLIENT_ID_ANNOTATION}=${expected}\`. ` +
+      `\`kubectl annotate serviceaccount ${name} -n ${settings.names.namespace} --overwrite ` +
+      `${CLIENT_ID_ANNOTATION}=${expected}\`. ` +
       'The webhook injects it as AZURE_CLIENT_ID into the refresher pod.',
   );
 }
@@ -513,7 +511,9 @@ function judgeWorkloadIdentityLabel(snapshot: ClusterSnapshot, settings: Setting
   const ownToken = projectedTokenFiles(template?.spec).length > 0;
   return problem(
     ownToken ? 'warn' : 'fail',
-    ownToken ? `${evidence}; the pod mounts its own projected token, so only the AZURE_* variables are missing` : evidence,
+    ownToken
+      ? `${evidence}; the pod mounts its own projected token, so only the AZURE_* variables are missing`
+      : evidence,
     `Put ${WORKLOAD_IDENTITY_LABEL}: "true" on spec.jobTemplate.spec.template.metadata.labels of the CronJob (the label on ` +
       'the ServiceAccount does nothing): re-run with mode: deploy.',
   );
@@ -560,10 +560,10 @@ interface CredentialConfig {
 
 function judgeCredentialConfig(snapshot: ClusterSnapshot, settings: Settings): Check {
   const name = settings.names.credentialConfigMap;
-  const failure = unreadable(snapshot.credentialConfig, `ConfigMap ${name}`);
-  if (failure || snapshot.credentialConfig.state !== 'found') return failure!;
+  if (snapshot.credentialConfig.state !== 'found') return unreadable(snapshot.credentialConfig, `ConfigMap ${name}`);
   const data = snapshot.credentialConfig.value.data ?? {};
-  const key = 'credential-config.json' in data ? 'credential-config.json' : Object.keys(data).find((k) => k.endsWith('.json'));
+  const key =
+    'credential-config.json' in data ? 'credential-config.json' : Object.keys(data).find((k) => k.endsWith('.json'));
   if (!key) return problem('fail', `ConfigMap ${name} has no credential-config.json key`, REDEPLOY);
   let config: CredentialConfig;
   try {
@@ -574,7 +574,8 @@ function judgeCredentialConfig(snapshot: ClusterSnapshot, settings: Settings): C
 
   const wrong: string[] = [];
   const expectField = (field: string, actual: unknown, expected: string, consequence: string) => {
-    if (actual !== expected) wrong.push(`${field} is ${JSON.stringify(actual)}, expected "${expected}" (${consequence})`);
+    if (actual === expected) return;
+    wrong.push(`${field} is ${JSON.stringify(actual)}, expected "${expected}" (${consequence})`);
   };
   expectField('type', config.type, 'external_account', 'gcloud would not treat it as federation');
   expectField(
@@ -630,7 +631,9 @@ function judgeCredentialConfig(snapshot: ClusterSnapshot, settings: Settings): C
         'is right.',
     );
   }
-  const summary = `external_account, audience ${config.audience}, impersonates ${settings.identity.gcpServiceAccount}, token file ${file}`;
+  const summary =
+    `external_account, audience ${config.audience}, ` +
+    `impersonates ${settings.identity.gcpServiceAccount}, token file ${file}`;
   if (notes.length > 0) {
     return problem(
       'warn',
@@ -677,15 +680,15 @@ function largestGap(points: number[], cycle: number): number {
 
 function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now: Date): Check {
   const name = settings.names.cronJob;
-  const failure = unreadable(snapshot.cronJob, `CronJob ${name}`);
-  if (failure || snapshot.cronJob.state !== 'found') return failure!;
+  if (snapshot.cronJob.state !== 'found') return unreadable(snapshot.cronJob, `CronJob ${name}`);
   const cronJob = snapshot.cronJob.value;
   const schedule = cronJob.spec?.schedule ?? '';
   if (cronJob.spec?.suspend) {
     return problem(
       'fail',
       `CronJob ${name} is suspended (schedule ${schedule})`,
-      `Resume it: \`kubectl patch cronjob ${name} -n ${settings.names.namespace} -p '{"spec":{"suspend":false}}'\`, or re-run with mode: deploy.`,
+      `Resume it: \`kubectl patch cronjob ${name} -n ${settings.names.namespace} -p '{"spec":{"suspend":false}}'\`, ` +
+        'or re-run with mode: deploy.',
     );
   }
   const jobs = snapshot.jobs.state === 'found' ? newestFirst(snapshot.jobs.value) : [];
@@ -709,7 +712,11 @@ function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now: Date):
     const condition = jobFailure(newestFinished);
     const events = summariseEvents(eventsFor(snapshot, [jobName, ...podsOfJob(pods, jobName).map(podName)]));
     const log = snapshot.refresherLog?.jobName === jobName ? snapshot.refresherLog : undefined;
-    const logText = log?.tail ? `pod ${log.podName} log tail:\n${log.tail}` : log?.error ? `log unavailable: ${log.error}` : '';
+    const logText = log?.tail
+      ? `pod ${log.podName} log tail:\n${log.tail}`
+      : log?.error
+        ? `log unavailable: ${log.error}`
+        : '';
     const evidence = [
       `Job ${jobName} failed: ${condition?.reason ?? 'Failed'}: ${condition?.message ?? ''}`.trim(),
       successText,
@@ -733,7 +740,8 @@ function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now: Date):
     return problem(
       young ? 'warn' : 'fail',
       `${successText}; ${scheduleText}; ${jobs.length} Job(s) present`,
-      `Start a refresh now and watch it: \`kubectl create job --from=cronjob/${name} refresh-now -n ${settings.names.namespace}\`.`,
+      'Start a refresh now and watch it: ' +
+        `\`kubectl create job --from=cronjob/${name} refresh-now -n ${settings.names.namespace}\`.`,
     );
   }
   if (now.getTime() - lastSuccess.getTime() > staleAfterMs) {
@@ -745,7 +753,8 @@ function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now: Date):
         `one by hand: \`kubectl create job --from=cronjob/${name} refresh-now -n ${settings.names.namespace}\`.`,
     );
   }
-  return pass(`${scheduleText}; ${successText}${jobs[0] ? `; newest Job ${jobs[0].metadata?.name} ${jobOutcome(jobs[0])}` : ''}`);
+  const newestText = jobs[0] ? `; newest Job ${jobs[0].metadata?.name} ${jobOutcome(jobs[0])}` : '';
+  return pass(`${scheduleText}; ${successText}${newestText}`);
 }
 
 function judgePullSecret(snapshot: ClusterSnapshot, settings: Settings, now: Date): Check {
@@ -755,19 +764,20 @@ function judgePullSecret(snapshot: ClusterSnapshot, settings: Settings, now: Dat
     return problem(
       'fail',
       `Secret ${name} not found`,
-      `The refresher Job writes it (see cronjob-healthy). Start one: \`kubectl create job --from=cronjob/${settings.names.cronJob} ` +
-        `refresh-now -n ${settings.names.namespace}\`, or re-run with mode: deploy.`,
+      'The refresher Job writes it (see cronjob-healthy). Start one: ' +
+        `\`kubectl create job --from=cronjob/${settings.names.cronJob} refresh-now -n ${settings.names.namespace}\`, ` +
+        'or re-run with mode: deploy.',
     );
   }
-  const failure = unreadable(observed, `Secret ${name}`);
-  if (failure || observed.state !== 'found') return failure!;
+  if (observed.state !== 'found') return unreadable(observed, `Secret ${name}`);
   const secret = observed.value;
   const host = settings.identity.registryHost;
   if (secret.type !== 'kubernetes.io/dockerconfigjson') {
     return problem(
       'fail',
       `Secret ${name} has type ${secret.type ?? '(none)'}, not kubernetes.io/dockerconfigjson`,
-      `The kubelet ignores it for pulls. Delete it (\`kubectl delete secret ${name} -n ${settings.names.namespace}\`) and let the refresher recreate it.`,
+      `The kubelet ignores it for pulls. Delete it (\`kubectl delete secret ${name} -n ${settings.names.namespace}\`) ` +
+        'and let the refresher recreate it.',
     );
   }
   if (secret.parseError) {
@@ -779,7 +789,8 @@ function judgePullSecret(snapshot: ClusterSnapshot, settings: Settings, now: Dat
     return problem(
       'fail',
       `Secret ${name} has no entry for ${host} (hosts: ${hosts})`,
-      `The refresher's --docker-server must be the image's registry host ${host} (input registry-region): re-run with mode: deploy.`,
+      `The refresher's --docker-server must be the image's registry host ${host} (input registry-region): ` +
+        're-run with mode: deploy.',
     );
   }
   if (entry.username !== PULL_SECRET_USERNAME) {
@@ -802,12 +813,15 @@ function judgePullSecret(snapshot: ClusterSnapshot, settings: Settings, now: Dat
     `\`kubectl create job --from=cronjob/${settings.names.cronJob} refresh-now -n ${settings.names.namespace}\`. ` +
     'GCP access tokens live 60 minutes (D12).';
   if (remainingMs <= 0) {
-    return problem('fail', `Secret ${name} for ${host}: token expired ${minutesAgo(expiry.expiresAt, now)}; ${expiryText}`, refreshHint);
+    const expired = `token expired ${minutesAgo(expiry.expiresAt, now)}`;
+    return problem('fail', `Secret ${name} for ${host}: ${expired}; ${expiryText}`, refreshHint);
   }
   if (remainingMs < EXPIRY_WARNING_MS) {
-    return problem('warn', `Secret ${name} for ${host}: token expires in ${Math.round(remainingMs / 60_000)} min; ${expiryText}`, refreshHint);
+    const soon = `token expires in ${Math.round(remainingMs / 60_000)} min`;
+    return problem('warn', `Secret ${name} for ${host}: ${soon}; ${expiryText}`, refreshHint);
   }
-  return pass(`Secret ${name} for ${host} (user ${PULL_SECRET_USERNAME}): ${expiryText}, ${Math.round(remainingMs / 60_000)} min left`);
+  const left = `${Math.round(remainingMs / 60_000)} min left`;
+  return pass(`Secret ${name} for ${host} (user ${PULL_SECRET_USERNAME}): ${expiryText}, ${left}`);
 }
 
 function registryHost(key: string): string {
@@ -839,8 +853,7 @@ function secretExpiry(
 
 function judgeDeployment(snapshot: ClusterSnapshot, settings: Settings): Check {
   const name = settings.names.deployment;
-  const failure = unreadable(snapshot.deployment, `Deployment ${name}`);
-  if (failure || snapshot.deployment.state !== 'found') return failure!;
+  if (snapshot.deployment.state !== 'found') return unreadable(snapshot.deployment, `Deployment ${name}`);
   const deployment = snapshot.deployment.value;
   const desired = deployment.spec?.replicas ?? 1;
   const status = deployment.status ?? {};
@@ -849,14 +862,17 @@ function judgeDeployment(snapshot: ClusterSnapshot, settings: Settings): Check {
   const progressing = condition('Progressing');
   const counts =
     `replicas ${desired}, updated ${status.updatedReplicas ?? 0}, ready ${status.readyReplicas ?? 0}, ` +
-    `available ${status.availableReplicas ?? 0}; generation ${deployment.metadata?.generation ?? '?'}, observed ${status.observedGeneration ?? '?'}`;
+    `available ${status.availableReplicas ?? 0}; ` +
+    `generation ${deployment.metadata?.generation ?? '?'}, observed ${status.observedGeneration ?? '?'}`;
   const seePods = 'See pods-healthy for why the pods are not ready.';
   if (desired === 0) return problem('warn', `Deployment ${name} is scaled to 0`, 'Set the replicas input above 0.');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return problem('fail', `${counts}; Progressing: ${progressing.reason}: ${progressing.message ?? ''}`, seePods);
   }
   if (available?.status !== 'True') {
-    const why = available ? `Available ${available.status}: ${available.reason ?? ''} ${available.message ?? ''}`.trim() : 'no Available condition';
+    const why = available
+      ? `Available ${available.status}: ${available.reason ?? ''} ${available.message ?? ''}`.trim()
+      : 'no Available condition';
     return problem('fail', `${counts}; ${why}`, seePods);
   }
   const rolledOut =
@@ -885,13 +901,13 @@ function gatewayPods(snapshot: ClusterSnapshot, settings: Settings): V1Pod[] {
 }
 
 function judgePods(snapshot: ClusterSnapshot, settings: Settings): Check {
-  const failure = unreadable(snapshot.pods, `pods in ${settings.names.namespace}`);
-  if (failure) return failure;
+  if (snapshot.pods.state !== 'found') return unreadable(snapshot.pods, `pods in ${settings.names.namespace}`);
   const pods = gatewayPods(snapshot, settings);
   const deploymentName = settings.names.deployment;
   // ReplicaSet events (FailedCreate: quota, admission webhook) explain pods that never appeared.
   const replicaSetEvents = (snapshot.warningEvents.state === 'found' ? snapshot.warningEvents.value : []).filter(
-    (event) => event.involvedObject.kind === 'ReplicaSet' && event.involvedObject.name?.startsWith(`${deploymentName}-`),
+    (event) =>
+      event.involvedObject.kind === 'ReplicaSet' && event.involvedObject.name?.startsWith(`${deploymentName}-`),
   );
   const podEvents = summariseEvents([...eventsFor(snapshot, pods.map(podName)), ...replicaSetEvents]);
   const desired = snapshot.deployment.state === 'found' ? (snapshot.deployment.value.spec?.replicas ?? 1) : 1;
@@ -910,11 +926,15 @@ function judgePods(snapshot: ClusterSnapshot, settings: Settings): Check {
       if (waiting?.reason && UNHEALTHY_WAITING_REASONS.has(waiting.reason)) {
         const last = status.lastState?.terminated;
         const lastText = last ? ` (last exit ${last.exitCode}${last.reason ? ` ${last.reason}` : ''})` : '';
-        problems.push(`pod ${podName(pod)} container ${status.name}: ${waiting.reason}: ${waiting.message ?? ''}${lastText}`.trim());
+        const what = `${waiting.reason}: ${waiting.message ?? ''}${lastText}`;
+        problems.push(`pod ${podName(pod)} container ${status.name}: ${what}`.trim());
       }
     }
     const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-    if (unschedulable) problems.push(`pod ${podName(pod)} not scheduled: ${unschedulable.reason ?? ''} ${unschedulable.message ?? ''}`.trim());
+    if (unschedulable) {
+      const why = `${unschedulable.reason ?? ''} ${unschedulable.message ?? ''}`;
+      problems.push(`pod ${podName(pod)} not scheduled: ${why}`.trim());
+    }
   }
   if (problems.length === 0) {
     const running = pods.filter((pod) => pod.status?.phase === 'Running').length;
@@ -924,7 +944,8 @@ function judgePods(snapshot: ClusterSnapshot, settings: Settings): Check {
   return problem(
     'fail',
     evidence,
-    `Describe a pod for the whole story: \`kubectl describe pod -n ${settings.names.namespace} -l app=${deploymentName}\`.`,
+    'Describe a pod for the whole story: ' +
+      `\`kubectl describe pod -n ${settings.names.namespace} -l app=${deploymentName}\`.`,
   );
 }
 
@@ -949,7 +970,9 @@ function judgeIdentityInjection(snapshot: ClusterSnapshot): Check {
     : [];
   if (files.length > 0 || envFiles.length > 0) {
     const parts = [
-      files.length > 0 ? `projected token (audience ${AZURE_TOKEN_EXCHANGE_AUDIENCE}) at ${[...new Set(files)].join(', ')}` : '',
+      files.length > 0
+        ? `projected token (audience ${AZURE_TOKEN_EXCHANGE_AUDIENCE}) at ${[...new Set(files)].join(', ')}`
+        : '',
       envFiles.length > 0 ? `${FEDERATED_TOKEN_FILE_ENV}=${[...new Set(envFiles)].join(', ')}` : '',
     ].filter(Boolean);
     return pass(`pod ${podName(pod)}: ${parts.join('; ')}`);
@@ -964,8 +987,7 @@ function judgeIdentityInjection(snapshot: ClusterSnapshot): Check {
 }
 
 function judgeGatewayHealth(snapshot: ClusterSnapshot, settings: Settings): Check {
-  const failure = unreadable(snapshot.service, `Service ${settings.names.service}`);
-  if (failure) return failure;
+  if (snapshot.service.state !== 'found') return unreadable(snapshot.service, `Service ${settings.names.service}`);
   const health = snapshot.health;
   if (!health) return skipped('the Service was not readable, so /health was not asked');
   if (health.status === undefined) {
@@ -977,6 +999,21 @@ function judgeGatewayHealth(snapshot: ClusterSnapshot, settings: Settings): Chec
   }
   const answer = `GET ${health.path} → ${health.status}${health.body ? ` ${health.body}` : ''}`;
   if (health.status === 200) return pass(answer);
+  // A Kubernetes Status body means the API server answered for the gateway: it never reached it.
+  const proxyRefusal = apiServerStatusMessage(health.body);
+  if (proxyRefusal !== undefined) {
+    if (/no endpoints available/.test(proxyRefusal)) {
+      return problem('fail', answer, `No gateway pod is ready to serve: see deployment-available and pods-healthy.`);
+    }
+    return {
+      status: 'warn',
+      evidence: answer,
+      hint:
+        'The API server could not reach a gateway pod through the service proxy, so /health was not asked ' +
+        '(the readiness probes still judge it). Check NetworkPolicies and the API server to node connectivity ' +
+        `(konnectivity on AKS), or ask directly: kubectl port-forward svc/${settings.names.service} 8080:80 -n ${settings.names.namespace}.`,
+    };
+  }
   return problem(
     'fail',
     answer,
@@ -985,6 +1022,16 @@ function judgeGatewayHealth(snapshot: ClusterSnapshot, settings: Settings): Chec
           'the config input, then check `kubectl logs deployment/bifrost -n bifrost`.'
       : 'See pods-healthy and the gateway log: `kubectl logs deployment/bifrost -n bifrost`.',
   );
+}
+
+/** The message of a Kubernetes `Status` object, when the body is one (not the gateway's own answer). */
+function apiServerStatusMessage(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { kind?: string; message?: string };
+    return parsed?.kind === 'Status' ? (parsed.message ?? '') : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ── Small helpers ────────────────────────────────────────────────────────────────────────────

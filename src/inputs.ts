@@ -51,7 +51,7 @@ export const INPUT_DEFAULTS = {
   'cpu-limit': '1000m',
   'memory-limit': '2Gi',
   'refresh-schedule': '*/30 * * * *',
-  'refresher-image': 'gcr.io/google.com/cloudsdktool/google-cloud-cli:stable',
+  'refresher-image': 'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
   // cluster
   kubeconfig: '',
   // Azure
@@ -225,7 +225,7 @@ const IMAGE_TAG = regexRule(
 const IMAGE_REFERENCE = regexRule(
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
   'is not an image reference',
-  'registry/path/name[:tag][@sha256:digest], e.g. gcr.io/google.com/cloudsdktool/google-cloud-cli:stable',
+  'registry/path/name[:tag][@sha256:digest], e.g. gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
 );
 
 // Azure naming rules (Microsoft.Resources and Microsoft.ContainerService / ManagedIdentity docs).

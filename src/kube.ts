@@ -70,7 +70,7 @@ export interface StuckPod {
 
 export type JobOutcome =
   | { status: 'complete'; job: V1Job }
-  | { status: 'failed'; job: V1Job; reason: string; message: string }
+  | { status: 'failed'; job: V1Job | undefined; reason: string; message: string }
   | { status: 'stuck'; job: V1Job | undefined; stuck: StuckPod };
 
 export type RolloutOutcome =
@@ -228,7 +228,11 @@ export class KubeClient {
           onEvent: (type, pod: V1Pod) => {
             if (type === 'DELETED') return undefined;
             const stuck = stuckContainer(pod);
-            return stuck ? { status: 'stuck', job, stuck } : undefined;
+            if (stuck) return { status: 'stuck', job, stuck };
+            // The first failed attempt ends the wait: the Job's retries back off 10 s, 20 s, …
+            // and a refresher failure is almost always configuration, not chance.
+            const failed = pod.status?.phase === 'Failed' ? terminatedContainer(pod) : undefined;
+            return failed ? { status: 'failed', job, reason: 'PodFailed', message: failed } : undefined;
           },
         },
       ],
@@ -351,6 +355,14 @@ export function stuckContainer(pod: V1Pod): StuckPod | undefined {
     }
   }
   return undefined;
+}
+
+/** `pod <name>: container <c> exited with code N: <message>` for a Failed pod. */
+function terminatedContainer(pod: V1Pod): string {
+  const status = pod.status?.containerStatuses?.find((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
+  const terminated = status?.state?.terminated;
+  if (!terminated) return `pod ${pod.metadata?.name} failed${pod.status?.message ? `: ${pod.status.message}` : ''}`;
+  return `pod ${pod.metadata?.name}: container ${status.name} exited with code ${terminated.exitCode}${terminated.message ? `: ${terminated.message}` : ''}`;
 }
 
 export function rolloutComplete(deployment: V1Deployment): boolean {

@@ -2,7 +2,18 @@
 // Each phase's work lives in its own module (render, kube, checks, azure, report).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import {
+  AzureConnection,
+  AzureError,
+  AzureFacts,
+  bifrostTeamDetails,
+  azureChecks,
+  connectAzure,
+  ensureRefresherFederatedCredential,
+  gatherAzureFacts,
+  hasAzureAccess,
+  resolveClusterAccess,
+} from './azure.js';
 import type { CheckResult } from './check-result.js';
 import { collectSnapshot, evaluateChecks } from './checks.js';
 import { findHint } from './hints.js';
@@ -10,11 +21,11 @@ import { InputError, readSettings } from './inputs.js';
 import { AppliedObject, formatEvents, KubeClient, JobOutcome, RolloutOutcome } from './kube.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
-import { ActionFailure, annotate, Core, group, PhaseResult, RunReport, setOutputs, writeSummary } from './report.js';
+import { ActionFailure, annotate, Core, group, RunReport, setOutputs, writeSummary } from './report.js';
 import { EXPIRES_AT_ANNOTATION, Settings } from './settings.js';
 
 export interface Dependencies {
-  core: Core & { getInput: (name: string) => string };
+  core: Core & { getInput: (name: string) => string; getIDToken: (audience?: string) => Promise<string> };
   env: NodeJS.ProcessEnv;
   now?: () => Date;
 }
@@ -52,9 +63,20 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
     if (settings.mode === 'render') {
       report.manifestsPath = await writeManifests(settings, objects, env);
     } else {
-      const kube = new KubeClient(loadKubeConfig(settings, env), settings.control.fieldManager);
-      if (settings.mode === 'deploy') await deploy(core, kube, settings, objects, report, deadline);
-      report.checks = await group(core, 'Verify', () => verify(kube, settings, now()));
+      // Signs in to Azure only when something needs Resource Manager.
+      let azure: AzureConnection | undefined;
+      const connect = () => (azure ??= connectAzure(settings, { getIdToken: (audience) => core.getIDToken(audience), env }));
+      const access = await resolveClusterAccess(settings, () => ({ arm: connect().arm, credential: connect().login.credential }));
+      core.info(`Cluster: ${access.description}`);
+      const kube = new KubeClient(access.kubeConfig, settings.control.fieldManager);
+      const arm = hasAzureAccess(settings) ? connect().arm : undefined;
+      if (settings.mode === 'deploy') {
+        if (settings.azure.manageFederatedCredential) await ensureFederatedCredential(core, settings, arm, report);
+        await deploy(core, kube, settings, objects, report, deadline);
+      }
+      const { checks, azureFacts } = await group(core, 'Verify', () => verify(kube, settings, arm, now()));
+      report.checks = checks;
+      report.issuerUrl = bifrostTeamDetails(settings, azureFacts).issuerUrl;
       const failed = report.checks.filter((c) => c.status === 'fail');
       if (failed.length > 0 && !report.failure) {
         report.failure = new ActionFailure(
@@ -183,25 +205,41 @@ async function rolloutFailure(kube: KubeClient, settings: Settings, outcome: Rol
   return new ActionFailure('Rollout failed', `Deployment ${deployment} did not become available`);
 }
 
-async function verify(kube: KubeClient, settings: Settings, now: Date): Promise<CheckResult[]> {
-  const snapshot = await collectSnapshot({ core: kube.core, apps: kube.apps, batch: kube.batch }, settings);
-  return evaluateChecks(snapshot, settings, now);
+/** Kubernetes-side and Azure-side checks, their reads in parallel. */
+async function verify(
+  kube: KubeClient,
+  settings: Settings,
+  arm: AzureConnection['arm'] | undefined,
+  now: Date,
+): Promise<{ checks: CheckResult[]; azureFacts: AzureFacts }> {
+  const [snapshot, azureFacts] = await Promise.all([
+    collectSnapshot({ core: kube.core, apps: kube.apps, batch: kube.batch }, settings),
+    gatherAzureFacts(settings, arm),
+  ]);
+  return { checks: [...evaluateChecks(snapshot, settings, now), ...azureChecks(settings, azureFacts)], azureFacts };
 }
 
-/** Precedence: the `kubeconfig` input, then KUBECONFIG / ~/.kube/config. */
-function loadKubeConfig(settings: Settings, env: NodeJS.ProcessEnv): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  if (settings.kubeconfig) kubeConfig.loadFromString(settings.kubeconfig);
-  else if (env.KUBECONFIG || env.HOME) kubeConfig.loadFromDefault();
-  if (!kubeConfig.getCurrentCluster()) {
+/** Preview namespaces need their own federated credential subject; create it idempotently. */
+async function ensureFederatedCredential(
+  core: Core,
+  settings: Settings,
+  arm: AzureConnection['arm'] | undefined,
+  report: RunReport,
+): Promise<void> {
+  if (!arm) {
     throw new ActionFailure(
-      'No cluster credentials',
-      'Neither the `kubeconfig` input nor KUBECONFIG names a cluster.',
+      'Cannot manage the federated credential',
+      '`manage-federated-credential` is true but no Azure access is configured.',
       [],
-      'Run azure/aks-set-context before this step, or pass `kubeconfig`, or set `subscription-id`, `resource-group` and `cluster-name` so the action fetches credentials from Azure Resource Manager.',
+      'Set `subscription-id` and `resource-group` (or `identity-resource-group`) so the action can reach the managed identity.',
     );
   }
-  return kubeConfig;
+  await group(core, 'Federated credential', async () => {
+    const result = await ensureRefresherFederatedCredential(settings, arm);
+    const detail = `${result.name}: ${result.action} (subject ${result.properties.subject})${result.note ? `; ${result.note}` : ''}`;
+    core.info(detail);
+    report.phases.push({ name: 'Federated credential', status: 'succeeded', detail });
+  });
 }
 
 async function writeManifests(settings: Settings, objects: Awaited<ReturnType<typeof render>>['objects'], env: NodeJS.ProcessEnv): Promise<string> {
@@ -222,6 +260,9 @@ function applySummary(applied: AppliedObject[]): string {
 
 function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
   if (error instanceof ActionFailure) return error;
+  if (error instanceof AzureError) {
+    return new ActionFailure('Azure error', `${error.operation}: ${error.message}`, error.status ? [`HTTP ${error.status}${error.code ? ` ${error.code}` : ''}`] : [], error.hint);
+  }
   if (deadline.aborted && (error === deadline.reason || (error as Error)?.name === 'TimeoutError')) {
     return new ActionFailure(
       'Timed out',

@@ -57,7 +57,7 @@ for name in FEDERATION_MODE NAMESPACE PULL_SECRET REGISTRY_HOST TOKEN_LIFETIME_S
 done
 for tool in gcloud kubectl; do
   command -v "$tool" >/dev/null ||
-    fail "$tool is not in the refresher image: use gcr.io/google.com/cloudsdktool/google-cloud-cli:latest (:stable and :slim have no kubectl)"
+    fail "$tool is not in the refresher image: use the full image, e.g. gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0 (:stable and :slim have no kubectl)"
 done
 [[ "$TOKEN_LIFETIME_SECONDS" =~ ^[1-9][0-9]*$ ]] || fail "TOKEN_LIFETIME_SECONDS is not a positive number of seconds"
 [ -r "$GOOGLE_APPLICATION_CREDENTIALS" ] || fail "credential config $GOOGLE_APPLICATION_CREDENTIALS is missing (ConfigMap not mounted?)"
@@ -69,7 +69,7 @@ exchange_at_entra() {
     [ -n "\${!name:-}" ] || fail "environment variable $name is not set (needed in entra mode)"
   done
   for tool in curl python3; do
-    command -v "$tool" >/dev/null || fail "$tool is not in the refresher image (needed in entra mode): use gcr.io/google.com/cloudsdktool/google-cloud-cli:latest"
+    command -v "$tool" >/dev/null || fail "$tool is not in the refresher image (needed in entra mode): use the full image, e.g. gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0"
   done
   local url="\${ENTRA_AUTHORITY_HOST%/}/$ENTRA_TENANT_ID/oauth2/v2.0/token"
   echo "${REFRESHER_STEPS.entraExchange}: POST $url (client $ENTRA_CLIENT_ID, scope \${ENTRA_RESOURCE%/}/.default)"

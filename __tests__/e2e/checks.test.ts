@@ -1,7 +1,7 @@
 // collectSnapshot + evaluateChecks against the local control plane (scripts/cluster.sh): real
 // reads, 404s, RBAC refusals, a failing refresher Job with its pod log, an image pull refusal
 // with its kubelet event, and /health through the API server's service proxy.
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import {
   KubeConfig,
   type CoreV1Event,
@@ -19,6 +19,9 @@ import { KubeClient } from '../../src/kube.js';
 import { render } from '../../src/render.js';
 import type { Settings } from '../../src/settings.js';
 import { TEST_ANNOTATIONS, kubeConfig, newNamespace, waitForObject, writePodLog } from '../support/cluster.js';
+
+// jest reads testTimeout only from the top-level config, not from a project's.
+jest.setTimeout(120_000);
 
 const kc = kubeConfig();
 const client = new KubeClient(kc, 'bifrost-aks-deploy');
@@ -140,7 +143,9 @@ describe('Kubernetes checks against the control plane', () => {
     const started = Date.now();
     const snapshot = await collectSnapshot(apis, settings);
     const elapsedMs = Date.now() - started;
-    process.stdout.write(`collectSnapshot: ${snapshot.apiRequests} API requests in ${elapsedMs} ms\n`);
+    process.stdout.write(
+      `collectSnapshot: ${snapshot.apiRequests} API requests in ${elapsedMs} ms; /health → ${snapshot.health?.status} ${snapshot.health?.body}\n`,
+    );
 
     // Ten reads, the failed pod's log and /health.
     expect(snapshot.apiRequests).toBe(12);

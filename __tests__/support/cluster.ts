@@ -1,7 +1,7 @@
 // Helpers for e2e tests against the local control plane of scripts/cluster.sh (started once per
 // run by global-setup.ts, which exports KUBECONFIG, BIFROST_CLUSTER_ISSUER, BIFROST_CLUSTER_STATE).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll } from '@jest/globals';
 import { CoreV1Api, KubeConfig, Watch, type KubernetesObject } from '@kubernetes/client-node';
@@ -65,8 +65,12 @@ export async function newNamespace(prefix: string): Promise<string> {
 /** Waits still pending (a test timed out): their watches are closed after the file. */
 const pendingWaits = new Set<() => void>();
 
+/** Log files written by writePodLog, removed after the file along with the namespaces. */
+const writtenLogFiles: string[] = [];
+
 afterAll(async () => {
   for (const cancel of [...pendingWaits]) cancel();
+  for (const file of writtenLogFiles.splice(0)) rmSync(file, { force: true });
   if (createdNamespaces.length === 0) return;
   const core = kubeConfig().makeApiClient(CoreV1Api);
   await Promise.all(
@@ -164,5 +168,42 @@ export function writePodLog(lines: string[]): string {
   const file = path.join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}.log`);
   const now = new Date().toISOString();
   writeFileSync(file, lines.map((line) => `${now} stdout F ${line}\n`).join(''));
+  writtenLogFiles.push(file);
+  return file;
+}
+
+// ── Pod HTTP answers (scripts/cluster/pod-network.sh) ───────────────────────────────────────
+// Every pod IP answers HTTP from pod-http, in the cluster's own network namespace: by default
+// GET /health → 200 with Bifrost's healthy body, other paths 404. An answer file overrides that.
+
+/** What a pod IP answers to every request while the answer file exists. */
+export interface PodHttpAnswer {
+  status: number;
+  /** The response body; a non-string is sent as its JSON. */
+  body: unknown;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+/** Answer files written by setPodHttpAnswer, removed after the file. */
+const writtenAnswerFiles: string[] = [];
+
+afterAll(() => {
+  for (const file of writtenAnswerFiles.splice(0)) rmSync(file, { force: true });
+});
+
+/**
+ * Makes the pod with this IP answer every HTTP request (any path, any port pod-http listens on)
+ * with `answer`, until the end of the test file. Returns the file written:
+ * `$BIFROST_CLUSTER_STATE/pod-http/<podIP>.json`, read by pod-http on each request.
+ */
+export function setPodHttpAnswer(podIP: string, answer: PodHttpAnswer): string {
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(podIP)) throw new Error(`not a pod IPv4 address: ${podIP}`);
+  const dir = path.join(requireEnv('BIFROST_CLUSTER_STATE'), 'pod-http');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${podIP}.json`);
+  const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  writeFileSync(file, JSON.stringify({ status: answer.status, body, contentType: answer.contentType ?? 'application/json' }));
+  if (!writtenAnswerFiles.includes(file)) writtenAnswerFiles.push(file);
   return file;
 }

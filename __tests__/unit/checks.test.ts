@@ -825,6 +825,19 @@ describe('gateway-health', () => {
     expect(result.hint).toContain('config_store');
   });
 
+  it('warns, not fails, when the API server could not reach the pod (its own Status, not the gateway answering)', () => {
+    const snapshot = healthySnapshot();
+    snapshot.health = {
+      path: path503,
+      status: 503,
+      body: '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"error trying to reach service: dial tcp 10.244.0.5:8080: connect: invalid argument","reason":"ServiceUnavailable","code":503}',
+    };
+    const result = judge(snapshot, 'gateway-health');
+    expect(result.status).toBe('warn');
+    expect(result.evidence).toContain('error trying to reach service');
+    expect(result.hint).toContain('kubectl port-forward svc/bifrost 8080:80 -n bifrost');
+  });
+
   it('fails when the request itself failed, and when the Service is missing', () => {
     const snapshot = healthySnapshot();
     snapshot.health = { path: path503, body: '', error: 'connect ECONNREFUSED 127.0.0.1:6443' };

@@ -127,7 +127,7 @@ describe('readSettings defaults', () => {
       replicas: 1,
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '2Gi' } },
       refreshSchedule: '*/30 * * * *',
-      refresherImage: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:stable',
+      refresherImage: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
       tokenLifetimeSeconds: 3600,
     });
     expect(settings.azure).toEqual({

@@ -368,7 +368,7 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
         extraEnv: { PATH: '/run/image-bin' },
       });
       expect(run.exitCode).not.toBe(0);
-      expect(run.stderr).toContain('error: kubectl is not in the refresher image: use gcr.io/google.com/cloudsdktool/google-cloud-cli:latest');
+      expect(run.stderr).toContain('error: kubectl is not in the refresher image: use the full image');
       expect(gcp.requests).toEqual([]);
     });
   }, 120_000);

@@ -117,11 +117,11 @@ describe('render: kubernetes federation (the seed chain)', () => {
     expect(others).toEqual([]);
     expect(container).toMatchObject({
       name: REFRESHER_CONTAINER,
-      image: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:stable',
+      image: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
       command: ['/bin/bash', '-c'],
       args: [refresherScript()],
       env: refresherEnv(settings),
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
     });
     expect(pod.spec!.volumes!.map((v) => v.name)).toEqual(['gcp-credential-config', 'azure-identity-token', 'scratch']);
     expect(pod.spec!.volumes![1]!.projected!.sources).toEqual([

@@ -1,0 +1,11 @@
+import { startWorld } from '../__tests__/support/world.js';
+const world = await startWorld('try-' + Date.now().toString(36));
+const run = await world.run();
+console.log('exit', run.exitCode, 'ms', run.durationMs);
+console.log(run.stdout.slice(-6000));
+console.log('STDERR', run.stderr.slice(-2000));
+console.log('OUTPUTS', run.outputs);
+console.log('SUMMARY', run.summary.slice(0, 3000));
+for (const e of world.executor.executed) console.log('EXEC', e.pod, e.run.exitCode, e.run.stdout, e.run.stderr);
+await world.close();
+process.exit(0);
