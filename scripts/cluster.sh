@@ -216,6 +216,15 @@ pod_network() {
     bash "$MODULES_DIR/pod-network.sh" "$@"
 }
 
+# aks-entra: a static bearer token (kube-apiserver --token-auth-file, user aks-entra-user in
+# system:masters) standing in for an Entra ID token of the AKS server app: the Entra emulator of
+# __tests__/e2e/azure.test.ts issues exactly this token for that scope. Made once per state dir.
+ensure_static_token() {
+  [[ -s "$PKI/static-tokens.csv" ]] && return 0
+  printf '%s,aks-entra-user,aks-entra-user,"system:masters"\n' "$(openssl rand -hex 32)" >"$PKI/static-tokens.csv"
+  chmod 600 "$PKI/static-tokens.csv"
+}
+
 running_components() { local c; for c in "${COMPONENTS[@]}"; do pid_of "$c" >/dev/null && echo "$c"; done; return 0; }
 
 load_recorded_settings() { # ports and issuer of the cluster the state dir describes
@@ -240,6 +249,8 @@ cmd_up() {
       die "the running cluster uses issuer $ISSUER, not $wanted_issuer: run 'scripts/cluster.sh down' first"
     fi
     if api_get /readyz >/dev/null; then
+      grep -qa -- --token-auth-file "/proc/$(pid_of kube-apiserver)/cmdline" || # aks-entra
+        log "warning: kube-apiserver runs without --token-auth-file (started before it was added): 'down' then 'up' to add it"
       pod_network up || true # pod-network: idempotent; a cluster started before it gets it now
       log "already running (kubeconfig $KUBECONFIG_PATH)"; return 0
     fi
@@ -247,6 +258,7 @@ cmd_up() {
   ((running == 0)) || { log "partly running: restarting"; cmd_down; }
 
   ensure_pki
+  ensure_static_token # aks-entra
   printf 'ISSUER=%q\nAPI_PORT=%q\nETCD_PORT=%q\nKWOK_PORT=%q\n' \
     "$ISSUER" "$API_PORT" "$ETCD_PORT" "$KWOK_PORT" >"$STATE/settings.env"
   write_kubeconfig "$KUBECONFIG_PATH" admin
@@ -277,7 +289,8 @@ cmd_up() {
     --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
     --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
     --kubelet-certificate-authority="$PKI/ca.crt" --kubelet-preferred-address-types=InternalIP \
-    --endpoint-reconciler-type=none --profiling=false
+    --endpoint-reconciler-type=none --profiling=false \
+    --token-auth-file="$PKI/static-tokens.csv" # aks-entra
   wait_for kube-apiserver 60 api_get /readyz
 
   log "starting kube-controller-manager and kube-scheduler"
@@ -389,7 +402,17 @@ cmd_status() {
 
 cmd_reset() { cmd_down; rm -rf "$STATE"; log "removed $STATE"; }
 
+# One `up`/`down`/`reset`/`build` at a time (parallel test runs, a developer and CI): the
+# others wait for the lock, then find the cluster as the first one left it.
+with_lock() {
+  mkdir -p "$CACHE_ROOT"
+  exec 9>"$CACHE_ROOT/.cluster.lock"
+  flock 9
+  "$@"
+}
+
 case "${1:-}" in
-  build | up | down | env | status | reset) "cmd_$1" ;;
+  build | up | down | reset) with_lock "cmd_$1" ;;
+  env | status) "cmd_$1" ;;
   *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -3,7 +3,7 @@
 // Default answer GET /health → 200 with Bifrost's healthy body; setPodHttpAnswer overrides it per pod IP.
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { ApiException, AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { kubeConfig, newNamespace, setPodHttpAnswer, waitForObject } from '../support/cluster.js';
 
 // jest reads testTimeout only from the top-level config, not from a project's.
@@ -78,10 +78,10 @@ beforeAll(async () => {
     namespace,
     body: { metadata: { name: 'bifrost' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
   });
-  await waitForObject(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, {
+  await waitForObject<V1Deployment>(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, {
     what: 'Deployment bifrost with 2 ready replicas',
     fieldSelector: 'metadata.name=bifrost',
-    until: (d: { status?: { readyReplicas?: number } }) => d.status?.readyReplicas === 2,
+    until: (d) => d.status?.readyReplicas === 2,
   });
   pods = (await core.listNamespacedPod({ namespace, labelSelector: 'app=bifrost' })).items;
   expect(pods.map((pod) => pod.status?.podIP)).toEqual([expect.any(String), expect.any(String)]);

@@ -18,7 +18,7 @@
 # Usage (scripts/cluster.sh calls it; it can also be run by hand, as root):
 #   pod-network.sh build    build pod-http into the binary cache if missing
 #   pod-network.sh up       set up (idempotent); on failure: blackhole, warning, exit 1
-#   pod-network.sh down     blackhole the range, stop pod-http, delete the namespace
+#   pod-network.sh down     blackhole the range, stop pod-http, delete the namespace and answers
 #   pod-network.sh status   say what is set up
 # Environment: BIFROST_CLUSTER_STATE, BIFROST_CLUSTER_CACHE (as scripts/cluster.sh), POD_CIDR,
 #   BIFROST_POD_HTTP_PORTS (default 8080: comma-separated ports pod-http listens on),
@@ -82,10 +82,13 @@ server_is_current() { # runs this build, with these ports, in the namespace that
   [[ "$(stat -L -c %i "/proc/$pid/ns/net")" == "$(stat -L -c %i "/run/netns/$NETNS")" ]]
 }
 
+# A zombie counts as ended: the daemon's parent is PID 1 by then, which may reap it late.
+running() { local state; state="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" && [[ "$state" != Z ]]; }
+
 stop_server() {
   local pid; pid="$(server_pid)" || { rm -f "$PID_FILE"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
-  local i; for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  local i; for ((i = 0; i < 50; i++)); do running "$pid" || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$PID_FILE"
 }
@@ -193,6 +196,8 @@ down_locked() {
   remove_floor
   stop_server
   [[ ! -e "/run/netns/$NETNS" ]] || ip netns del "$NETNS" # takes the veth pair with it
+  # Answers belong to pods of this run; the next cluster hands the same IPs to other pods.
+  rm -f "$ANSWERS"/*.json
 }
 
 cmd_down() {

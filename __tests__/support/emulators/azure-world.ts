@@ -30,6 +30,8 @@ export interface AzureWorldOptions {
   loginFederatedCredentials?: EmulatedFederatedCredential[];
   tokenLifetimeSeconds?: number;
   pageSize?: number;
+  /** Scope → fixed access token (see EntraEmulatorOptions.fixedTokens). */
+  fixedTokens?: Record<string, string>;
 }
 
 export async function startAzureWorld(options: AzureWorldOptions): Promise<AzureWorld> {
@@ -44,6 +46,7 @@ export async function startAzureWorld(options: AzureWorldOptions): Promise<Azure
       },
     ],
     tokenLifetimeSeconds: options.tokenLifetimeSeconds,
+    fixedTokens: options.fixedTokens,
   });
   let armUrl = '';
   const arm = await startArmEmulator({

@@ -37,6 +37,10 @@ export interface EntraEmulatorOptions {
   clients: Array<{ clientId: string; federatedCredentials: EmulatedFederatedCredential[] }>;
   /** expires_in of issued tokens; default 3599 (Entra's usual). */
   tokenLifetimeSeconds?: number;
+  /** Scope → the access token to issue for it, instead of a random one: for a server the test
+   * runs that must recognise the token, e.g. the local kube-apiserver's static token for the
+   * AKS server app scope (e2e azure.test.ts; scripts/cluster.sh `aks-entra`). */
+  fixedTokens?: Record<string, string>;
 }
 
 export interface RecordedEntraRequest {
@@ -144,7 +148,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
           .replace(/Assertion Subject: '[^']*'/, `Assertion Subject: '${claims.sub}'`)
           .replace(/Assertion Audience: '[^']*'/, `Assertion Audience: '${audiences.join(',')}'`));
     }
-    const token = `entra-emulator.${randomBytes(18).toString('base64url')}`;
+    const token = options.fixedTokens?.[form.scope ?? ''] ?? `entra-emulator.${randomBytes(18).toString('base64url')}`;
     issued.push({ token, clientId: client.clientId, scope: form.scope ?? '', expiresAt: Date.now() + lifetime * 1000 });
     send(200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token });
   };
