@@ -184,8 +184,9 @@ pid_of() { # prints the PID of a component started by `up` if it still runs that
 start_daemon() { # <name> <binary> <args>…: detached (own session, no inherited stdio), logs in $LOGS
   local name="$1"; shift
   # setsid execs in place here (a background job is not a process group leader), so $! is the
-  # daemon's own PID. Closed stdio keeps callers such as jest from waiting on the daemons.
-  setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+  # daemon's own PID. Closed stdio keeps callers such as jest from waiting on the daemons, and
+  # closing fd 9 keeps them from holding with_lock's lock for as long as they run.
+  setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
 }
 

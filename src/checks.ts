@@ -705,20 +705,35 @@ function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now: Date):
     : 'no successful run recorded';
   const scheduleText = `schedule "${schedule}" (every ${periodMinutes} min)`;
 
-  // The newest finished Job decides; a failure not superseded by a success is explained with its log.
+  // The newest finished Job decides; a failure not superseded by a success is explained with its
+  // log. So is the newest Job while it retries after failed pods (e.g. right after a failed deploy):
+  // it may still succeed, so that alone is a warning.
   const newestFinished = jobs.find((job) => jobOutcome(job) !== 'running');
-  if (newestFinished && jobOutcome(newestFinished) === 'failed') {
-    const jobName = newestFinished.metadata?.name ?? '';
-    const condition = jobFailure(newestFinished);
-    const events = summariseEvents(eventsFor(snapshot, [jobName, ...podsOfJob(pods, jobName).map(podName)]));
-    const log = snapshot.refresherLog?.jobName === jobName ? snapshot.refresherLog : undefined;
+  const failed = newestFinished && jobOutcome(newestFinished) === 'failed' ? newestFinished : undefined;
+  const newestJob = jobs[0];
+  const retrying =
+    newestJob && jobOutcome(newestJob) === 'running' && (newestJob.status?.failed ?? 0) > 0 ? newestJob : undefined;
+  if (failed || retrying) {
+    const failedName = failed?.metadata?.name ?? '';
+    const retryingName = retrying?.metadata?.name ?? '';
+    const jobNames = [retryingName, failedName].filter(Boolean);
+    const condition = failed ? jobFailure(failed) : undefined;
+    const events = summariseEvents(
+      eventsFor(snapshot, jobNames.flatMap((jobName) => [jobName, ...podsOfJob(pods, jobName).map(podName)])),
+    );
+    // collectSnapshot read the log of the newest Job with failed pods: the retrying one if any.
+    const log = snapshot.refresherLog && jobNames.includes(snapshot.refresherLog.jobName) ? snapshot.refresherLog : undefined;
     const logText = log?.tail
       ? `pod ${log.podName} log tail:\n${log.tail}`
       : log?.error
         ? `log unavailable: ${log.error}`
         : '';
     const evidence = [
-      `Job ${jobName} failed: ${condition?.reason ?? 'Failed'}: ${condition?.message ?? ''}`.trim(),
+      retrying
+        ? `Job ${retryingName} is retrying: ${retrying.status?.failed} pod(s) failed so far ` +
+          `(backoffLimit ${retrying.spec?.backoffLimit ?? 6})`
+        : '',
+      failed ? `Job ${failedName} failed: ${condition?.reason ?? 'Failed'}: ${condition?.message ?? ''}`.trim() : '',
       successText,
       events ? `events: ${events}` : '',
       logText,
@@ -727,9 +742,9 @@ function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now: Date):
       .join('\n');
     // The log and the events say why; the Job condition only says that it failed.
     return problem(
-      'fail',
+      failed ? 'fail' : 'warn',
       evidence,
-      `Read the refresher log: \`kubectl logs -n ${settings.names.namespace} -l job-name=${jobName}\`.`,
+      `Read the refresher log: \`kubectl logs -n ${settings.names.namespace} -l job-name=${log?.jobName ?? jobNames[0]}\`.`,
       [log?.tail ?? '', log?.error ?? '', events, `${condition?.reason ?? ''} ${condition?.message ?? ''}`].join('\n'),
     );
   }
@@ -860,9 +875,11 @@ function judgeDeployment(snapshot: ClusterSnapshot, settings: Settings): Check {
   const condition = (type: string) => status.conditions?.find((c) => c.type === type);
   const available = condition('Available');
   const progressing = condition('Progressing');
+  const total = status.replicas ?? 0;
+  const updated = status.updatedReplicas ?? 0;
   const counts =
-    `replicas ${desired}, updated ${status.updatedReplicas ?? 0}, ready ${status.readyReplicas ?? 0}, ` +
-    `available ${status.availableReplicas ?? 0}; ` +
+    `replicas ${desired}, updated ${updated}, ready ${status.readyReplicas ?? 0}, ` +
+    `available ${status.availableReplicas ?? 0}${total > updated ? `, old ${total - updated}` : ''}; ` +
     `generation ${deployment.metadata?.generation ?? '?'}, observed ${status.observedGeneration ?? '?'}`;
   const seePods = 'See pods-healthy for why the pods are not ready.';
   if (desired === 0) return problem('warn', `Deployment ${name} is scaled to 0`, 'Set the replicas input above 0.');
@@ -875,10 +892,13 @@ function judgeDeployment(snapshot: ClusterSnapshot, settings: Settings): Check {
       : 'no Available condition';
     return problem('fail', `${counts}; ${why}`, seePods);
   }
+  // As `kubectl rollout status` judges it: an old pod still serving makes `available` reach
+  // `desired` while the new pod is stuck (maxUnavailable 0), so old pods must be gone too.
   const rolledOut =
     (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
-    (status.updatedReplicas ?? 0) >= desired &&
-    (status.availableReplicas ?? 0) >= desired;
+    updated >= desired &&
+    total <= updated &&
+    (status.availableReplicas ?? 0) >= updated;
   if (!rolledOut) {
     return problem('warn', `${counts}; Available, but the rollout of the current generation is not complete`, seePods);
   }
@@ -998,6 +1018,7 @@ function judgeGatewayHealth(snapshot: ClusterSnapshot, settings: Settings): Chec
     );
   }
   const answer = `GET ${health.path} → ${health.status}${health.body ? ` ${health.body}` : ''}`;
+  const gatewayLogs = `kubectl logs deployment/${settings.names.deployment} -n ${settings.names.namespace}`;
   if (health.status === 200) return pass(answer);
   // A Kubernetes Status body means the API server answered for the gateway: it never reached it.
   const proxyRefusal = apiServerStatusMessage(health.body);
@@ -1019,8 +1040,8 @@ function judgeGatewayHealth(snapshot: ClusterSnapshot, settings: Settings): Chec
     answer,
     health.status === 503
       ? 'Bifrost answers 503 when a store it needs (config_store, logs_store) cannot be reached: fix its connection in ' +
-          'the config input, then check `kubectl logs deployment/bifrost -n bifrost`.'
-      : 'See pods-healthy and the gateway log: `kubectl logs deployment/bifrost -n bifrost`.',
+          `the config input, then check \`${gatewayLogs}\`.`
+      : `See pods-healthy and the gateway log: \`${gatewayLogs}\`.`,
   );
 }
 

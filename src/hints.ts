@@ -279,6 +279,21 @@ export const HINTS: readonly Hint[] = [
       '--server-side --force-conflicts -f -`) and concurrencyPolicy Forbid: redeploy (mode: deploy) to replace the CronJob.',
   },
 
+  {
+    id: 'apply-conflict',
+    title: 'Someone else changed fields the action manages',
+    // kube-apiserver's server-side apply 409: "Apply failed with 1 conflict: conflict with "kubectl-annotate" using v1: .metadata…"
+    match: /Apply failed with \d+ conflicts?: conflicts? with \\?"/,
+    fix:
+      'The API server refused the server-side apply with 409 Conflict "Apply failed with N conflict(s): conflict with ' +
+      '"<field manager>" …": after the action applied these objects, another field manager (kubectl-annotate, ' +
+      'kubectl-patch, kubectl-edit, another tool) changed the fields listed after the manager\'s name. The verify checks ' +
+      'show which values drifted. To restore the rendered values, re-run with the input force-conflicts: true (the ' +
+      "action's values win and it owns the fields again); if the change was intended, make it through the action's " +
+      'inputs instead. `kubectl get <kind> <name> -n <namespace> --show-managed-fields -o yaml` shows who owns what.',
+    docs: 'https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts',
+  },
+
   // ── Image pulls (kubelet events, registry answers) ───────────────────────────────────────────
   {
     id: 'pull-secret-missing',

@@ -467,7 +467,7 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /** The Kubernetes Status object in an ApiException body (string or parsed). */
-export function statusBody(error: unknown): { reason?: string; message?: string; details?: { causes?: Array<{ type?: string; message?: string; field?: string }> } } {
+export function statusBody(error: unknown): { reason?: string; message?: string; details?: { causes?: Array<{ reason?: string; message?: string; field?: string }> } } {
   const body = (error as { body?: unknown })?.body;
   if (typeof body === 'string') {
     try {
@@ -492,7 +492,7 @@ function fieldConflicts(error: unknown): FieldConflict[] {
   if (statusOf(error) !== 409) return [];
   const causes = statusBody(error).details?.causes ?? [];
   return causes
-    .filter((cause) => cause.type === 'FieldManagerConflict')
+    .filter((cause) => cause.reason === 'FieldManagerConflict')
     .map((cause) => ({
       field: cause.field ?? '',
       manager: /conflict with "([^"]+)"/.exec(cause.message ?? '')?.[1] ?? 'another manager',

@@ -18,7 +18,7 @@ import type { CheckResult } from './check-result.js';
 import { collectSnapshot, evaluateChecks } from './checks.js';
 import { findHint } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
-import { AppliedObject, formatEvents, KubeClient, JobOutcome, RolloutOutcome } from './kube.js';
+import { AppliedObject, ApplyConflictError, formatEvents, KubeClient, JobOutcome, RolloutOutcome } from './kube.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import { ActionFailure, annotate, Core, group, RunReport, setOutputs, writeSummary } from './report.js';
@@ -42,7 +42,7 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
     }
     throw error;
   }
-  if (settings.workload.config) core.setSecret(settings.workload.config.json);
+  if (settings.workload.config) maskConfig(core, settings.workload.config.json);
   if (settings.kubeconfig) core.setSecret(settings.kubeconfig);
 
   const report: RunReport = {
@@ -252,6 +252,17 @@ async function writeManifests(settings: Settings, objects: Awaited<ReturnType<ty
   return file;
 }
 
+/** The runner masks a multi-line value line by line at best: also mask every string value in
+ * the config (provider keys, connection strings) wherever it could appear. */
+function maskConfig(core: Core, json: string): void {
+  core.setSecret(json);
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string' && value.length >= 8) core.setSecret(value);
+    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  visit(JSON.parse(json));
+}
+
 function applySummary(applied: AppliedObject[]): string {
   const counts = new Map<string, number>();
   for (const a of applied) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
@@ -260,6 +271,16 @@ function applySummary(applied: AppliedObject[]): string {
 
 function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
   if (error instanceof ActionFailure) return error;
+  if (error instanceof ApplyConflictError) {
+    const owners = [...new Set(error.conflicts.map((c) => c.manager))].join('", "');
+    return new ActionFailure(
+      'Field conflict',
+      error.message,
+      error.conflicts.map((c) => c.message),
+      `Someone changed these fields with "${owners}" since the last deploy. Put the value in this action's inputs ` +
+        `(the action owns these objects), or set \`force-conflicts: true\` to take the fields back.`,
+    );
+  }
   if (error instanceof AzureError) {
     return new ActionFailure('Azure error', `${error.operation}: ${error.message}`, error.status ? [`HTTP ${error.status}${error.code ? ` ${error.code}` : ''}`] : [], error.hint);
   }

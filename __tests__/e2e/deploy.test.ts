@@ -170,3 +170,33 @@ describe('deploy failures end the run with evidence and a hint', () => {
     expect(JSON.parse(run.outputs.applied).every((a: Applied) => a.action === 'unchanged')).toBe(true);
   });
 });
+
+describe('fields changed by someone else', () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await startWorld(await newNamespace('deploy-conflict'));
+  });
+  afterAll(() => world.close());
+
+  it('a field another manager changed fails with a conflict naming the field and manager, until force-conflicts', async () => {
+    const ok = await world.run();
+    expect(ok.exitCode).toBe(0);
+    await apps.patchNamespacedDeployment(
+      { name: 'bifrost', namespace: world.namespace, fieldManager: 'kubectl-edit', body: { spec: { replicas: 3 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const refused = await world.run();
+    expect(refused.exitCode).toBe(1);
+    const conflict = refused.annotations.find((a) => a.title === 'Field conflict');
+    expect(conflict?.message).toContain('.spec.replicas');
+    expect(conflict?.message).toContain('"kubectl-edit"');
+    expect(conflict?.message).toContain('force-conflicts: true');
+
+    const forced = await world.run({ 'force-conflicts': 'true' });
+    expect(forced.exitCode).toBe(0);
+    const deployment = JSON.parse(forced.outputs.applied).find((a: Applied) => a.kind === 'Deployment');
+    expect(deployment.action).toBe('configured');
+    expect((await apps.readNamespacedDeployment({ name: 'bifrost', namespace: world.namespace })).spec?.replicas).toBe(1);
+  });
+});

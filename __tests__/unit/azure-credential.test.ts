@@ -174,6 +174,28 @@ describe('environment sign-in', () => {
     expect(login.kind).toBe('environment');
     expect(world.entra.lookup(token!.token)?.clientId).toBe(LOGIN_CLIENT_ID);
   });
+
+  it('shows what the token file presented when Entra answers AADSTS70021, never the token', async () => {
+    world = await startAzureWorld({ ca, loginFederatedCredentials: [{ issuer: 'https://oidc.example/runner', subject: 'self-hosted-runner' }] });
+    const file = path.join(dir, 'untrusted-token');
+    const token = fakeGitHubIdToken('api://AzureADTokenExchange', { iss: 'https://oidc.example/runner', sub: 'system:serviceaccount:ci:other-runner' });
+    writeFileSync(file, token);
+    const env = { AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: LOGIN_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE: file };
+    Object.assign(process.env, env); // DefaultAzureCredential reads process.env itself
+    const settings = azureTestSettings(world, { credential: 'environment', loginClientId: undefined });
+
+    const login = createAzureCredential(settings.azure, TENANT_ID, { agent: ca.agent(), env });
+    const error = (await login.credential.getToken(`${world.arm.url}/.default`).catch((e: unknown) => e)) as AzureError;
+
+    expect(error).toBeInstanceOf(AzureError);
+    expect(error.code).toBe('AADSTS70021');
+    expect(error.hint).toContain(`No federated credential of the Entra application/identity ${LOGIN_CLIENT_ID}`);
+    expect(error.hint).toContain(`AZURE_FEDERATED_TOKEN_FILE (${file})`);
+    expect(error.hint).toContain(
+      "Presented: issuer 'https://oidc.example/runner', subject 'system:serviceaccount:ci:other-runner', audience 'api://AzureADTokenExchange'",
+    );
+    expect(`${error.message}\n${error.hint}`).not.toContain(token.split('.')[1]);
+  });
 });
 
 describe('choosing how to sign in', () => {

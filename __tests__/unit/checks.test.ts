@@ -523,6 +523,54 @@ describe('cronjob-healthy', () => {
     expect(result.hint).toBe(formatHint(hintById('rbac-secrets-forbidden')));
   });
 
+  it('warns while the newest Job retries after a failed pod, with its log and the matching hint', () => {
+    // Right after a deploy whose refresh failed: the Job has one failed pod and backs off before the next.
+    const snapshot = healthySnapshot();
+    const jobName = 'initial-refresh-12345-1';
+    const retrying = refresherJob(jobName, '2026-04-26T18:40:00Z', 'k8s/job-active-in-progress.modern-k8s.yaml');
+    retrying.status!.failed = 1;
+    retrying.spec = { backoffLimit: 2, template: {} };
+    snapshot.jobs = found([...(snapshot.jobs as { value: V1Job[] }).value, retrying]);
+    snapshot.refresherLog = {
+      jobName,
+      podName: `${jobName}-x7k2p`,
+      container: 'token-refresh',
+      tail: `step: get access token\n${fixture('gcp/gcloud-unable-to-acquire-impersonated-credentials.auth-340.txt').trim()}`,
+    };
+    const result = judge(snapshot, 'cronjob-healthy');
+    expect(result.status).toBe('warn');
+    expect(result.evidence).toContain(`Job ${jobName} is retrying: 1 pod(s) failed so far (backoffLimit 2)`);
+    expect(result.evidence).toContain('last success 10 min ago');
+    expect(result.evidence).toContain(`pod ${jobName}-x7k2p log tail:\nstep: get access token`);
+    expect(result.hint).toBe(formatHint(hintById('iam-get-access-token-denied')));
+  });
+
+  it('fails when a failed Job is followed by one that fails again, showing the newer log', () => {
+    const snapshot = healthySnapshot();
+    const failed = refresherJob('refresh-ar-secret-29622120', '2026-04-26T18:40:00Z', `k8s/${FAILED_JOB}`);
+    const retrying = refresherJob('refresh-now', '2026-04-26T18:45:00Z', 'k8s/job-active-in-progress.modern-k8s.yaml');
+    retrying.status!.failed = 2;
+    snapshot.jobs = found([failed, retrying]);
+    snapshot.refresherLog = {
+      jobName: 'refresh-now',
+      podName: 'refresh-now-x7k2p',
+      tail: fixture('scripts/gcloud-print-access-token-no-active-account.reproduced.txt').trim(),
+    };
+    const result = judge(snapshot, 'cronjob-healthy');
+    expect(result.status).toBe('fail');
+    expect(result.evidence).toContain('Job refresh-now is retrying: 2 pod(s) failed so far');
+    expect(result.evidence).toContain('Job refresh-ar-secret-29622120 failed: BackoffLimitExceeded');
+    expect(result.evidence).toContain('pod refresh-now-x7k2p log tail:');
+    expect(result.hint).toBe(formatHint(hintById('gcloud-no-active-account')));
+  });
+
+  it('passes while the newest Job runs without a failed pod yet', () => {
+    const snapshot = healthySnapshot();
+    const running = refresherJob('refresh-ar-secret-29622120', '2026-04-26T18:45:00Z', 'k8s/job-active-in-progress.modern-k8s.yaml');
+    snapshot.jobs = found([...(snapshot.jobs as { value: V1Job[] }).value, running]);
+    expect(judge(snapshot, 'cronjob-healthy').status).toBe('pass');
+  });
+
   it('passes when a later Job succeeded after a failure', () => {
     const snapshot = healthySnapshot();
     const older = refresherJob('refresh-ar-secret-29622060', '2026-04-26T18:05:00Z', `k8s/${FAILED_JOB}`);
@@ -679,6 +727,23 @@ describe('deployment-available', () => {
     expect(result.hint).not.toBe(formatHint(hintById('job-deadline-exceeded')));
   });
 
+  it('warns while an old pod still serves and the new one is stuck (kubectl rollout status)', () => {
+    // maxUnavailable 0: the old pod keeps `available` at 1 while the new ReplicaSet's pod cannot pull.
+    const result = judge(
+      withDeployment((deployment) => {
+        deployment.status!.replicas = 2;
+        deployment.status!.updatedReplicas = 1;
+        deployment.status!.readyReplicas = 1;
+        deployment.status!.availableReplicas = 1;
+        deployment.status!.unavailableReplicas = 1;
+      }),
+      'deployment-available',
+    );
+    expect(result.status).toBe('warn');
+    expect(result.evidence).toContain('replicas 1, updated 1, ready 1, available 1, old 1;');
+    expect(result.evidence).toContain('the rollout of the current generation is not complete');
+  });
+
   it('warns while Available but the new generation is not rolled out', () => {
     const result = judge(
       withDeployment((deployment) => {
@@ -823,6 +888,11 @@ describe('gateway-health', () => {
     const result = judge(snapshot, 'gateway-health');
     expect(result.evidence).toContain('config store ping failed');
     expect(result.hint).toContain('config_store');
+    // The command names this install's Deployment and namespace, not the defaults.
+    const elsewhere = settingsWith({ namespace: 'bifrost-preview-42' });
+    expect(judge(snapshot, 'gateway-health', elsewhere).hint).toContain(
+      '`kubectl logs deployment/bifrost -n bifrost-preview-42`',
+    );
   });
 
   it('warns, not fails, when the API server could not reach the pod (its own Status, not the gateway answering)', () => {

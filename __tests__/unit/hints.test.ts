@@ -176,6 +176,16 @@ describe('hint catalogue, messages not in the fixtures', () => {
     ],
     ['cronjobs.batch "refresh-ar-secret" is forbidden: User "ci" cannot get resource "cronjobs"', 'k8s-forbidden'],
     ['/bin/sh: kubectl: not found', 'kubectl-not-found'],
+    // kube-apiserver's server-side apply conflict, as the action's apply reported it after `kubectl annotate`
+    // (seen in __tests__/e2e/verify.test.ts) and, plural, as the apiserver words several conflicts.
+    [
+      'apply ServiceAccount bifrost/bifrost-sa: HTTP 409 Conflict: Apply failed with 1 conflict: conflict with "kubectl-annotate" using v1: .metadata.annotations.azure.workload.identity/client-id',
+      'apply-conflict',
+    ],
+    [
+      'Apply failed with 2 conflicts: conflicts with "kubectl-patch" using batch/v1:\n- .spec.suspend\n- .spec.schedule',
+      'apply-conflict',
+    ],
   ];
 
   it.each(cases)('%s → %s', (text, expectedId) => {

@@ -25,7 +25,7 @@
 #   BIFROST_POD_NETWORK=off (`up` only makes sure of the blackhole).
 set -euo pipefail
 
-readonly HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; readonly HERE
 readonly POD_CIDR="${POD_CIDR:-10.244.0.0/16}"
 readonly NETNS=bifrost-pods HOST_IF=bifrost-pods0 NETNS_IF=bifrost-pods1
 readonly LINK_NET=10.243.255.0/30 HOST_ADDR=10.243.255.1 NETNS_ADDR=10.243.255.2
@@ -36,7 +36,7 @@ readonly STATE="${BIFROST_CLUSTER_STATE:-$CACHE_ROOT/state}"
 readonly RUN="$STATE/run" LOGS="$STATE/logs" ANSWERS="$STATE/pod-http"
 readonly PID_FILE="$RUN/pod-http.pid"
 # pod-http is our own code: its cache dir is named after a hash of its source, so an edit rebuilds.
-readonly SOURCE_HASH="$(cat "$HERE/pod-http/go.mod" "$HERE/pod-http/main.go" | sha256sum | cut -c1-12)"
+SOURCE_HASH="$(cat "$HERE/pod-http/go.mod" "$HERE/pod-http/main.go" | sha256sum | cut -c1-12)"; readonly SOURCE_HASH
 readonly BIN="$CACHE_ROOT/pod-http-$SOURCE_HASH/bin/pod-http"
 
 log() { printf 'pod-network: %s\n' "$*" >&2; }
@@ -71,8 +71,9 @@ cmd_build() {
 server_pid() { # the PID of a running pod-http started by `up` (any build)
   [[ -s "$PID_FILE" ]] || return 1
   local pid argv0; pid="$(<"$PID_FILE")"
-  argv0="$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | head -n 1)" || return 1
-  [[ "${argv0##*/}" == pod-http ]] || return 1 # not ours: the PID was reused
+  argv0="$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline")" || return 1
+  argv0="${argv0%%$'\n'*}"
+  [[ "${argv0##*/}" == pod-http ]] || return 1 # not ours: the PID was reused, or a zombie
   echo "$pid"
 }
 

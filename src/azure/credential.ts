@@ -8,6 +8,7 @@
 // - `auto`: OIDC when the job can mint OIDC tokens and login-client-id is set, else the CLI
 //   session, else the environment.
 
+import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:https';
 import {
   AzureCliCredential,
@@ -20,7 +21,14 @@ import {
 } from '@azure/identity';
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type AzureSettings } from '../settings.js';
 import { isKnownAuthorityHost } from './clouds.js';
-import { AzureError, aadstsCode, entraErrorHint, type PresentedClaims } from './errors.js';
+import {
+  AzureError,
+  FEDERATED_CREDENTIAL_MISMATCH,
+  aadstsCode,
+  entraErrorHint,
+  tokenFileMismatchHint,
+  type PresentedClaims,
+} from './errors.js';
 
 /** `core.getIDToken` from @actions/core, or a test's own. */
 export type IdTokenGetter = (audience: string) => Promise<string>;
@@ -67,18 +75,20 @@ export function createAzureCredential(azure: AzureSettings, tenantId: string, de
     const credential = new GitHubOidcCredential(tenantId, azure.loginClientId, deps.getIdToken, options);
     return { credential, kind, description: `GitHub OIDC federated to ${azure.loginClientId} in tenant ${tenantId}` };
   }
+  const env = deps.env ?? process.env;
+  const explainTokenFile = (code: string | undefined) => federatedTokenFileHint(code, env);
   if (kind === 'azure-cli') {
     const fallback = azure.credential === 'auto';
     const cli = new AzureCliCredential();
     const credential = fallback ? new ChainedTokenCredential(cli, new DefaultAzureCredential(options)) : cli;
     return {
-      credential: new ExplainedCredential(credential, kind),
+      credential: new ExplainedCredential(credential, kind, fallback ? explainTokenFile : undefined),
       kind,
       description: fallback ? 'the azure/login session, else the environment' : 'the azure/login session',
     };
   }
   return {
-    credential: new ExplainedCredential(new DefaultAzureCredential(options), kind),
+    credential: new ExplainedCredential(new DefaultAzureCredential(options), kind, explainTokenFile),
     kind,
     description: 'the environment (DefaultAzureCredential)',
   };
@@ -89,23 +99,41 @@ class ExplainedCredential implements TokenCredential {
   constructor(
     private readonly inner: TokenCredential,
     private readonly kind: CredentialKind,
+    /** A hint for an Entra refusal (by AADSTS code), when there is a better one than the default. */
+    private readonly explainRefusal?: (code: string | undefined) => string | undefined,
   ) {}
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     try {
       return await this.inner.getToken(scopes, options);
     } catch (error) {
+      const code = aadstsCode(error);
       const hint =
-        this.kind === 'azure-cli'
+        this.explainRefusal?.(code) ??
+        (this.kind === 'azure-cli'
           ? 'Run azure/login before this step, or set azure-credential: github-oidc with login-client-id.'
-          : 'Set AZURE_TENANT_ID / AZURE_CLIENT_ID (and a secret, certificate or federated token file), or use azure-credential: github-oidc.';
+          : 'Set AZURE_TENANT_ID / AZURE_CLIENT_ID (and a secret, certificate or federated token file), or use azure-credential: github-oidc.');
       throw new AzureError(`Azure sign-in (${this.kind}) failed: ${messageOf(error)}`, {
         operation: 'Azure sign-in',
-        code: aadstsCode(error),
+        code,
         hint,
       }, { cause: error });
     }
   }
+}
+
+/** When Entra found no federated credential for AZURE_FEDERATED_TOKEN_FILE's token: its claims,
+ * read from the file again now (it is what DefaultAzureCredential presented). Never the token. */
+function federatedTokenFileHint(code: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const file = env.AZURE_FEDERATED_TOKEN_FILE;
+  if (!file || !code || !FEDERATED_CREDENTIAL_MISMATCH.has(code)) return undefined;
+  let token = '';
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch {
+    // Unreadable now: the claims show as '?'.
+  }
+  return tokenFileMismatchHint(env.AZURE_CLIENT_ID, file, decodeJwtClaims(token));
 }
 
 /** Reuse a GitHub OIDC token only while it has at least this much life left. */

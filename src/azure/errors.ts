@@ -90,22 +90,23 @@ export function describeClaims(claims: PresentedClaims): string {
   return `issuer '${claims.iss ?? '?'}', subject '${claims.sub ?? '?'}', audience '${aud ?? '?'}'`;
 }
 
+/** Entra's answers when no federated credential matches the presented token. */
+export const FEDERATED_CREDENTIAL_MISMATCH: ReadonlySet<string> = new Set(['AADSTS70021', 'AADSTS700211', 'AADSTS700212', 'AADSTS700213']);
+
 export function entraErrorHint(code: string | undefined, clientId: string, presented?: PresentedClaims): string | undefined {
+  if (code && FEDERATED_CREDENTIAL_MISMATCH.has(code)) {
+    return (
+      `No federated credential of the Entra application/identity ${clientId} matches the token ` +
+      `the action presented; Entra compares issuer, subject and audience exactly (case and ` +
+      `trailing slash included). ` +
+      (presented
+        ? `Presented: ${describeClaims(presented)}. Add a federated credential with exactly this issuer and subject. `
+        : '') +
+      `A job that names an \`environment:\` presents repo:OWNER/REPO:environment:NAME, a pull ` +
+      `request repo:OWNER/REPO:pull_request, a branch push repo:OWNER/REPO:ref:refs/heads/BRANCH.`
+    );
+  }
   switch (code) {
-    case 'AADSTS70021':
-    case 'AADSTS700211':
-    case 'AADSTS700212':
-    case 'AADSTS700213':
-      return (
-        `No federated credential of the Entra application/identity ${clientId} matches the token ` +
-        `the action presented; Entra compares issuer, subject and audience exactly (case and ` +
-        `trailing slash included). ` +
-        (presented
-          ? `Presented: ${describeClaims(presented)}. Add a federated credential with exactly this issuer and subject. `
-          : '') +
-        `A job that names an \`environment:\` presents repo:OWNER/REPO:environment:NAME, a pull ` +
-        `request repo:OWNER/REPO:pull_request, a branch push repo:OWNER/REPO:ref:refs/heads/BRANCH.`
-      );
     case 'AADSTS700016':
       return `Entra has no application ${clientId} in this tenant: check login-client-id and tenant-id.`;
     case 'AADSTS90002':
@@ -115,6 +116,17 @@ export function entraErrorHint(code: string | undefined, clientId: string, prese
     default:
       return code ? catalogueHint(code) : undefined;
   }
+}
+
+/** The same refusal for `azure-credential: environment` with a federated token file (e.g. a
+ * self-hosted runner pod with AKS workload identity): which identity, which file, what it held. */
+export function tokenFileMismatchHint(clientId: string | undefined, file: string, presented: PresentedClaims): string {
+  return (
+    `No federated credential of the Entra application/identity ${clientId ?? '(AZURE_CLIENT_ID is not set)'} ` +
+    `matches the token in AZURE_FEDERATED_TOKEN_FILE (${file}); Entra compares issuer, subject and ` +
+    `audience exactly (case and trailing slash included). Presented: ${describeClaims(presented)}. ` +
+    `Add a federated credential with exactly this issuer and subject, or set AZURE_CLIENT_ID to the identity that has one.`
+  );
 }
 
 /** The AADSTS code of an Entra error, from `errorResponse.errorCodes` or the message text. */

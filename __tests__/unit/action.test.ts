@@ -1,0 +1,55 @@
+// The bundle as GitHub runs it, where no cluster is needed: invalid inputs and `mode: render`.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { parseAllDocuments } from 'yaml';
+import { runAction } from '../support/action.js';
+
+const INPUTS = {
+  'tenant-id': '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  'client-id': '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+  'hub-slug': 'acme',
+  'gcp-project-id': 'acme-hub',
+  'gcp-project-number': '123456789012',
+  'gcp-service-account': 'bifrost-puller@acme-hub.iam.gserviceaccount.com',
+  'registry-region': 'us-central1',
+};
+const CONFIG = '{"providers":{"openai":{"keys":[{"value":"sk-not-a-real-key-0123456789"}]}}}';
+
+describe('node dist/index.js', () => {
+  it('fails before touching any cluster when inputs are invalid, naming each input and the expected form', async () => {
+    const run = await runAction({ inputs: { ...INPUTS, 'tenant-id': 'not-a-guid', 'gcp-project-number': 'acme', namespace: 'Bad_NS' } });
+    expect(run.exitCode).toBe(1);
+    const error = run.annotations.find((a) => a.title === 'Invalid input');
+    expect(error?.message).toContain('tenant-id');
+    expect(error?.message).toContain('gcp-project-number');
+    expect(error?.message).toContain('namespace');
+    expect(run.stdout).not.toContain('::group::Apply');
+  });
+
+  it('with no inputs at all, says which are required', async () => {
+    const run = await runAction({ inputs: {} });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.find((a) => a.title === 'Invalid input')?.message).toMatch(/tenant-id[\s\S]*client-id/);
+  });
+
+  it('mode render writes the manifests under RUNNER_TEMP, touches no cluster, and leaves the config out', async () => {
+    const run = await runAction({
+      inputs: { ...INPUTS, mode: 'render', config: CONFIG },
+      env: { KUBECONFIG: '/nonexistent/kubeconfig' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const file = run.outputs['manifests-path'];
+    expect(file.startsWith(run.runnerTemp)).toBe(true);
+    const text = readFileSync(file, 'utf8');
+    const kinds = parseAllDocuments(text).map((d) => (d.toJS() as { kind: string }).kind);
+    expect(kinds).toEqual(['Namespace', 'ServiceAccount', 'ServiceAccount', 'ConfigMap', 'Role', 'RoleBinding', 'CronJob', 'Deployment', 'Service']);
+    expect(text).not.toContain('sk-not-a-real-key');
+    // The runner consumes ::add-mask:: lines; nothing else may carry the config.
+    const masks = run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
+    expect(masks).toEqual(expect.arrayContaining([`::add-mask::${CONFIG}`, '::add-mask::sk-not-a-real-key-0123456789']));
+    expect(run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')).not.toContain('sk-not-a-real-key');
+    expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message).join('\n')).toContain('latest');
+    expect(JSON.parse(run.outputs.report).result).toBe('pass');
+  });
+});
