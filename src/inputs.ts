@@ -1,6 +1,7 @@
 // Action inputs → typed Settings. Every value is checked here, once, against the form the
 // services accept; all problems are collected and reported together in one InputError.
 // getInput is passed in (main passes core.getInput) so tests need no INPUT_* juggling.
+import { AZURE_CLOUDS } from './azure/clouds.js';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -100,21 +101,6 @@ export const DERIVED_DEFAULTS: Partial<Record<InputName, string>> = {
   'identity-resource-group': 'the `resource-group` input',
 };
 
-/** Endpoints of each Azure cloud (az cloud show). */
-export const AZURE_CLOUDS = {
-  AzureCloud: {
-    resourceManagerUrl: 'https://management.azure.com',
-    authorityHost: 'https://login.microsoftonline.com',
-  },
-  AzureChinaCloud: {
-    resourceManagerUrl: 'https://management.chinacloudapi.cn',
-    authorityHost: 'https://login.chinacloudapi.cn',
-  },
-  AzureUSGovernment: {
-    resourceManagerUrl: 'https://management.usgovcloudapi.net',
-    authorityHost: 'https://login.microsoftonline.us',
-  },
-} as const;
 
 /** Kubernetes Secrets hold at most 1 MiB. */
 const MAX_CONFIG_BYTES = 1024 * 1024;

@@ -18,7 +18,7 @@ import type { CheckResult } from './check-result.js';
 import { collectSnapshot, evaluateChecks } from './checks.js';
 import { findHint } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
-import { AppliedObject, ApplyConflictError, formatEvents, KubeClient, JobOutcome, RolloutOutcome } from './kube.js';
+import { AppliedObject, ApplyConflictError, formatEvents, KubeClient, KubeError, JobOutcome, RolloutOutcome } from './kube.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import { ActionFailure, annotate, Core, group, RunReport, setOutputs, writeSummary } from './report.js';
@@ -282,7 +282,8 @@ function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): A
     );
   }
   if (error instanceof AzureError) {
-    return new ActionFailure('Azure error', `${error.operation}: ${error.message}`, error.status ? [`HTTP ${error.status}${error.code ? ` ${error.code}` : ''}`] : [], error.hint);
+    const message = error.message.startsWith(error.operation) ? error.message : `${error.operation}: ${error.message}`;
+    return new ActionFailure('Azure error', message, error.status ? [`HTTP ${error.status}${error.code ? ` ${error.code}` : ''}`] : [], error.hint);
   }
   if (deadline.aborted && (error === deadline.reason || (error as Error)?.name === 'TimeoutError')) {
     return new ActionFailure(
@@ -293,6 +294,16 @@ function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): A
     );
   }
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof KubeError && error.status === 401) {
+    return new ActionFailure(
+      'Cluster credentials refused',
+      message,
+      [],
+      'The API server did not accept the credentials (401). With Resource Manager access on an Entra-enabled cluster, check ' +
+        '`aks-server-app-id` and `tenant-id`, and that the signed-in identity has an AKS RBAC role on the cluster; with a ' +
+        'kubeconfig, its token or certificate has expired: fetch it again (azure/aks-set-context).',
+    );
+  }
   const hint = findHint(message);
   return new ActionFailure('Kubernetes API error', message, [], hint?.fix);
 }

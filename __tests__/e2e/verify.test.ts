@@ -282,12 +282,13 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     expect(check.evidence).toBe(`azure.workload.identity/client-id: ${otherClientId}; the client-id input is ${IDS.client}`);
     expect(check.hint).toContain(`kubectl annotate serviceaccount bifrost-sa -n ${world.namespace} --overwrite azure.workload.identity/client-id=${IDS.client}`);
 
-    // kubectl now owns the field: a plain deploy stops at the conflict, and says how to proceed.
+    // kubectl now owns the field: a plain deploy stops at the conflict, names field and owner, and says how to proceed.
     const deploy = await world.run();
     expect(deploy.exitCode).toBe(1);
     expect(reportOf(deploy).failure).toMatchObject({
-      message: expect.stringContaining('Apply failed with 1 conflict: conflict with "kubectl-annotate"'),
-      hint: hintById('apply-conflict').fix,
+      title: 'Field conflict',
+      message: expect.stringContaining('.metadata.annotations.azure.workload.identity/client-id (owned by "kubectl-annotate")'),
+      hint: expect.stringContaining('force-conflicts: true'),
     });
 
     runHintCommand(check.hint);

@@ -2,6 +2,7 @@
 // runner's files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP), then reads back what a user
 // would see: exit code, outputs, the job summary and the annotations.
 import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,8 +34,20 @@ export interface RunOptions {
   node?: string; // another node binary (e.g. Node 24)
 }
 
+/** Every run's RUNNER_TEMP lives under one directory per process, removed when it exits. */
+let runnerTemps: string | undefined;
+function runnerTempRoot(): string {
+  if (!runnerTemps) {
+    const root = path.join(os.tmpdir(), `bifrost-aks-runners-${process.pid}`);
+    mkdirSync(root, { recursive: true });
+    process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+    runnerTemps = root;
+  }
+  return runnerTemps;
+}
+
 export async function runAction({ inputs, env = {}, node = process.execPath }: RunOptions): Promise<ActionRun> {
-  const runnerTemp = await mkdtemp(path.join(os.tmpdir(), 'bifrost-aks-runner-'));
+  const runnerTemp = await mkdtemp(path.join(runnerTempRoot(), 'runner-'));
   const outputFile = path.join(runnerTemp, 'output.txt');
   const summaryFile = path.join(runnerTemp, 'summary.md');
   await writeFile(outputFile, '');
