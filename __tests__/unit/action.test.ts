@@ -2,7 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
-import { runAction } from '../support/action.js';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot, runAction } from '../support/action.js';
+
+/** GitHub runs the action on node24 (action.yml); our machines run Node 20. Both are tested
+ * (scripts/node24.sh installs Node 24 into the cache once, from the npm registry). */
+const node24 = () => execFileSync('bash', [path.join(repoRoot, 'scripts/node24.sh')], { encoding: 'utf8' }).trim();
 
 const INPUTS = {
   'tenant-id': '72f988bf-86f1-41af-91ab-2d7cd011db47',
@@ -51,5 +57,17 @@ describe('node dist/index.js', () => {
     expect(run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')).not.toContain('sk-not-a-real-key');
     expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message).join('\n')).toContain('latest');
     expect(JSON.parse(run.outputs.report).result).toBe('pass');
+  });
+
+  it('runs on Node 24, the runtime action.yml names, as on Node 20', async () => {
+    const node = node24();
+    expect(execFileSync(node, ['--version'], { encoding: 'utf8' })).toMatch(/^v24\./);
+    const run = await runAction({ inputs: { ...INPUTS, mode: 'render' }, node });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(readFileSync(run.outputs['manifests-path'], 'utf8')).toContain('kind: CronJob');
+    const invalid = await runAction({ inputs: {}, node });
+    expect(invalid.exitCode).toBe(1);
+    expect(invalid.annotations.find((a) => a.title === 'Invalid input')).toBeDefined();
   });
 });
