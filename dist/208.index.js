@@ -3807,6 +3807,7 @@ function reportJson(report) {
         applied: report.applied,
         phases: report.phases,
         pullSecretExpiresAt: report.pullSecretExpiresAt ?? null,
+        stats: { checkApiRequests: report.checkApiRequests ?? null },
     };
 }
 /** Annotations: one per failed check and for the failure; warnings for warn checks. */
@@ -3966,8 +3967,9 @@ async function run({ core, env, now = () => new Date() }) {
                     await main_ensureFederatedCredential(core, settings, arm, report);
                 await deploy(core, kube, settings, objects, report, deadline);
             }
-            const { checks, azureFacts } = await group(core, 'Verify', () => verify(kube, settings, arm, now()));
+            const { checks, azureFacts, apiRequests } = await group(core, 'Verify', () => verify(kube, settings, arm, now()));
             report.checks = checks;
+            report.checkApiRequests = apiRequests;
             report.issuerUrl = bifrostTeamDetails(settings, azureFacts).issuerUrl;
             const failed = report.checks.filter((c) => c.status === 'fail');
             if (failed.length > 0 && !report.failure) {
@@ -4052,7 +4054,7 @@ async function refreshFailure(kube, settings, jobName, outcome) {
         ...(events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : []),
     ];
     const hint = findHint([what, log, ...events].join('\n'));
-    return new ActionFailure('Initial refresh failed', what, evidence, hint?.fix ?? `Read the log above; run \`kubectl logs -n ${namespace} -l job-name=${jobName}\` for the whole log.`);
+    return new ActionFailure('Initial refresh failed', what, evidence, (hint ? formatHint(hint) : undefined) ?? `Read the log above; run \`kubectl logs -n ${namespace} -l job-name=${jobName}\` for the whole log.`);
 }
 async function rolloutFailure(kube, settings, outcome) {
     const { namespace, deployment, pullSecret, cronJob } = settings.names;
@@ -4061,7 +4063,7 @@ async function rolloutFailure(kube, settings, outcome) {
         const events = formatEvents(await kube.eventsFor(namespace, pod));
         const hint = findHint([reason, message, ...events].join('\n'));
         const pullHint = `Check that Secret ${pullSecret} exists and is fresh (the refresh CronJob ${cronJob} must be succeeding: kubectl get jobs -n ${namespace}), that the image tag exists, and that the GCP service account may read the repository.`;
-        return new ActionFailure('Rollout failed', `Pod ${pod} of Deployment ${deployment} is stuck: ${reason}${message ? `: ${message}` : ''}`, events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : [], hint?.fix ?? (reason.includes('Image') ? pullHint : `Read the pod's events above (kubectl describe pod ${pod} -n ${namespace}).`));
+        return new ActionFailure('Rollout failed', `Pod ${pod} of Deployment ${deployment} is stuck: ${reason}${message ? `: ${message}` : ''}`, events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : [], (hint ? formatHint(hint) : undefined) ?? (reason.includes('Image') ? pullHint : `Read the pod's events above (kubectl describe pod ${pod} -n ${namespace}).`));
     }
     if (outcome.status === 'failed') {
         return new ActionFailure('Rollout failed', `Deployment ${deployment}: ${outcome.reason}: ${outcome.message}`, [], `kubectl describe deployment ${deployment} -n ${namespace} shows which pods hold the rollout back.`);
@@ -4074,7 +4076,8 @@ async function verify(kube, settings, arm, now) {
         collectSnapshot({ core: kube.core, apps: kube.apps, batch: kube.batch }, settings),
         gatherAzureFacts(settings, arm),
     ]);
-    return { checks: [...evaluateChecks(snapshot, settings, now), ...azureChecks(settings, azureFacts)], azureFacts };
+    const checks = [...evaluateChecks(snapshot, settings, now), ...azureChecks(settings, azureFacts)];
+    return { checks, azureFacts, apiRequests: snapshot.apiRequests };
 }
 /** Preview namespaces need their own federated credential subject; create it idempotently. */
 async function main_ensureFederatedCredential(core, settings, arm, report) {
@@ -4119,9 +4122,7 @@ function asFailure(error, deadline, settings) {
     if (error instanceof ActionFailure)
         return error;
     if (error instanceof ApplyConflictError) {
-        const owners = [...new Set(error.conflicts.map((c) => c.manager))].join('", "');
-        return new ActionFailure('Field conflict', error.message, error.conflicts.map((c) => c.message), `Someone changed these fields with "${owners}" since the last deploy. Put the value in this action's inputs ` +
-            `(the action owns these objects), or set \`force-conflicts: true\` to take the fields back.`);
+        return new ActionFailure('Field conflict', error.message, error.conflicts.map((c) => c.message), formatHint(hintById('apply-conflict')));
     }
     if (error instanceof AzureError) {
         const message = error.message.startsWith(error.operation) ? error.message : `${error.operation}: ${error.message}`;
@@ -4137,7 +4138,7 @@ function asFailure(error, deadline, settings) {
             'kubeconfig, its token or certificate has expired: fetch it again (azure/aks-set-context).');
     }
     const hint = findHint(message);
-    return new ActionFailure('Kubernetes API error', message, [], hint?.fix);
+    return new ActionFailure('Kubernetes API error', message, [], hint && formatHint(hint));
 }
 
 

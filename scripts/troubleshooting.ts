@@ -131,7 +131,7 @@ export function allChecks(): Array<{ id: string; title: string; side: 'Kubernete
 }
 
 /** Markdown-safe prose: `<placeholders>` and `*` would be taken for HTML and emphasis outside code spans. */
-function prose(text: string): string {
+export function prose(text: string): string {
   if (text.split('`').length % 2 === 0) throw new Error(`unbalanced backticks in: ${text}`);
   return text
     .split('`')

@@ -16,7 +16,7 @@ import {
 } from './azure.js';
 import type { CheckResult } from './check-result.js';
 import { collectSnapshot, evaluateChecks } from './checks.js';
-import { findHint } from './hints.js';
+import { findHint, formatHint, hintById } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
 import { AppliedObject, ApplyConflictError, formatEvents, KubeClient, KubeError, JobOutcome, RolloutOutcome } from './kube.js';
 import { render, toYamlStream } from './render.js';
@@ -74,8 +74,9 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
         if (settings.azure.manageFederatedCredential) await ensureFederatedCredential(core, settings, arm, report);
         await deploy(core, kube, settings, objects, report, deadline);
       }
-      const { checks, azureFacts } = await group(core, 'Verify', () => verify(kube, settings, arm, now()));
+      const { checks, azureFacts, apiRequests } = await group(core, 'Verify', () => verify(kube, settings, arm, now()));
       report.checks = checks;
+      report.checkApiRequests = apiRequests;
       report.issuerUrl = bifrostTeamDetails(settings, azureFacts).issuerUrl;
       const failed = report.checks.filter((c) => c.status === 'fail');
       if (failed.length > 0 && !report.failure) {
@@ -182,7 +183,7 @@ async function refreshFailure(kube: KubeClient, settings: Settings, jobName: str
     ...(events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : []),
   ];
   const hint = findHint([what, log, ...events].join('\n'));
-  return new ActionFailure('Initial refresh failed', what, evidence, hint?.fix ?? `Read the log above; run \`kubectl logs -n ${namespace} -l job-name=${jobName}\` for the whole log.`);
+  return new ActionFailure('Initial refresh failed', what, evidence, (hint ? formatHint(hint) : undefined) ?? `Read the log above; run \`kubectl logs -n ${namespace} -l job-name=${jobName}\` for the whole log.`);
 }
 
 async function rolloutFailure(kube: KubeClient, settings: Settings, outcome: RolloutOutcome): Promise<ActionFailure> {
@@ -196,7 +197,7 @@ async function rolloutFailure(kube: KubeClient, settings: Settings, outcome: Rol
       'Rollout failed',
       `Pod ${pod} of Deployment ${deployment} is stuck: ${reason}${message ? `: ${message}` : ''}`,
       events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : [],
-      hint?.fix ?? (reason.includes('Image') ? pullHint : `Read the pod's events above (kubectl describe pod ${pod} -n ${namespace}).`),
+      (hint ? formatHint(hint) : undefined) ?? (reason.includes('Image') ? pullHint : `Read the pod's events above (kubectl describe pod ${pod} -n ${namespace}).`),
     );
   }
   if (outcome.status === 'failed') {
@@ -211,12 +212,13 @@ async function verify(
   settings: Settings,
   arm: AzureConnection['arm'] | undefined,
   now: Date,
-): Promise<{ checks: CheckResult[]; azureFacts: AzureFacts }> {
+): Promise<{ checks: CheckResult[]; azureFacts: AzureFacts; apiRequests: number }> {
   const [snapshot, azureFacts] = await Promise.all([
     collectSnapshot({ core: kube.core, apps: kube.apps, batch: kube.batch }, settings),
     gatherAzureFacts(settings, arm),
   ]);
-  return { checks: [...evaluateChecks(snapshot, settings, now), ...azureChecks(settings, azureFacts)], azureFacts };
+  const checks = [...evaluateChecks(snapshot, settings, now), ...azureChecks(settings, azureFacts)];
+  return { checks, azureFacts, apiRequests: snapshot.apiRequests };
 }
 
 /** Preview namespaces need their own federated credential subject; create it idempotently. */
@@ -272,14 +274,7 @@ function applySummary(applied: AppliedObject[]): string {
 function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
   if (error instanceof ActionFailure) return error;
   if (error instanceof ApplyConflictError) {
-    const owners = [...new Set(error.conflicts.map((c) => c.manager))].join('", "');
-    return new ActionFailure(
-      'Field conflict',
-      error.message,
-      error.conflicts.map((c) => c.message),
-      `Someone changed these fields with "${owners}" since the last deploy. Put the value in this action's inputs ` +
-        `(the action owns these objects), or set \`force-conflicts: true\` to take the fields back.`,
-    );
+    return new ActionFailure('Field conflict', error.message, error.conflicts.map((c) => c.message), formatHint(hintById('apply-conflict')));
   }
   if (error instanceof AzureError) {
     const message = error.message.startsWith(error.operation) ? error.message : `${error.operation}: ${error.message}`;
@@ -305,5 +300,5 @@ function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): A
     );
   }
   const hint = findHint(message);
-  return new ActionFailure('Kubernetes API error', message, [], hint?.fix);
+  return new ActionFailure('Kubernetes API error', message, [], hint && formatHint(hint));
 }

@@ -42,6 +42,8 @@ export interface RunReport {
   warnings: string[];
   phases: PhaseResult[];
   checks: CheckResult[];
+  /** Kubernetes API requests the checks made (they read each object once, in parallel). */
+  checkApiRequests?: number;
   failure?: ActionFailure;
 }
 
@@ -77,6 +79,7 @@ export function reportJson(report: RunReport) {
     applied: report.applied,
     phases: report.phases,
     pullSecretExpiresAt: report.pullSecretExpiresAt ?? null,
+    stats: { checkApiRequests: report.checkApiRequests ?? null },
   };
 }
 

@@ -22,6 +22,7 @@ import { LOGIN_CLIENT_ID, SUBSCRIPTION_ID, startAzureWorld, type AzureWorld } fr
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
 import { createTestCa, type TestCa } from '../support/emulators/test-ca.js';
+import { IDENTITY_INPUTS } from '../support/fixtures.js';
 import { HOST_EXECUTOR_IMAGE, startHostExecutor, type HostExecutor } from '../support/host-executor.js';
 import { BIFROST_CONFIG, IDS, PROVIDER_AUDIENCE, startWorld, type World } from '../support/world.js';
 
@@ -470,13 +471,7 @@ describe('Azure-side checks in verify mode, entra federation', () => {
       logDir: path.join(process.env.BIFROST_CLUSTER_STATE ?? '', 'host-executor-logs'),
     });
     inputs = {
-      'tenant-id': IDS.tenant,
-      'client-id': IDS.client,
-      'hub-slug': IDS.hubSlug,
-      'gcp-project-id': IDS.gcpProject,
-      'gcp-project-number': IDS.gcpProjectNumber,
-      'gcp-service-account': IDS.gcpServiceAccount,
-      'registry-region': IDS.region,
+      ...IDENTITY_INPUTS,
       'sts-url': gcp.stsTokenUrl,
       'iam-credentials-url': gcp.url,
       federation: 'entra',
@@ -618,13 +613,7 @@ describe('Entra ID refuses the sign-in (AADSTS70021)', () => {
     // A runner whose ServiceAccount the deploying app has no federated credential for.
     run = await runAction({
       inputs: {
-        'tenant-id': IDS.tenant,
-        'client-id': IDS.client,
-        'hub-slug': IDS.hubSlug,
-        'gcp-project-id': IDS.gcpProject,
-        'gcp-project-number': IDS.gcpProjectNumber,
-        'gcp-service-account': IDS.gcpServiceAccount,
-        'registry-region': IDS.region,
+        ...IDENTITY_INPUTS,
         namespace: 'never-created',
         config: BIFROST_CONFIG,
         ...azureInputs(azure, 'aks-refused'),

@@ -14,11 +14,11 @@ import {
 import type { CheckResult } from '../../src/check-result.js';
 import { collectSnapshot, evaluateChecks, type KubeApis } from '../../src/checks.js';
 import { formatHint, hintById } from '../../src/hints.js';
-import { readSettings } from '../../src/inputs.js';
 import { KubeClient } from '../../src/kube.js';
 import { render } from '../../src/render.js';
 import type { Settings } from '../../src/settings.js';
 import { TEST_ANNOTATIONS, kubeConfig, newNamespace, waitForObject, writePodLog } from '../support/cluster.js';
+import { testSettings } from '../support/fixtures.js';
 
 // jest reads testTimeout only from the top-level config, not from a project's.
 jest.setTimeout(120_000);
@@ -31,18 +31,7 @@ const HOST = 'us-central1-docker.pkg.dev';
 const FAKE_TOKEN = 'ya29.c.e2e-fake-access-token-0123456789abcdef';
 
 function settingsFor(namespace: string): Settings {
-  const values: Record<string, string> = {
-    'tenant-id': '72f988bf-86f1-41af-91ab-2d7cd011db47',
-    'client-id': 'a1b2c3d4-1111-2222-3333-444455556666',
-    'hub-slug': 'acme',
-    'gcp-project-id': 'bifrost-images',
-    'gcp-project-number': '123456789012',
-    'gcp-service-account': 'bifrost-puller@bifrost-images.iam.gserviceaccount.com',
-    'registry-region': 'us-central1',
-    'image-tag': 'v1.4.2',
-    namespace,
-  };
-  return readSettings((name) => values[name] ?? '', {});
+  return testSettings({ 'image-tag': 'v1.4.2', namespace });
 }
 
 function byId(results: CheckResult[], id: string): CheckResult {
@@ -102,7 +91,7 @@ describe('Kubernetes checks against the control plane', () => {
     // The gateway's pull is refused the way Artifact Registry refuses a reader-less account.
     const pullError =
       'failed to pull and unpack image: denied: Permission "artifactregistry.repositories.downloadArtifacts" denied on ' +
-      'resource "projects/bifrost-images/locations/us-central1/repositories/acme" (or it may not exist)';
+      'resource "projects/acme-hub/locations/us-central1/repositories/acme" (or it may not exist)';
     const deployment = objects.find((object) => object.kind === 'Deployment') as V1Deployment;
     deployment.spec!.template.metadata!.annotations = {
       ...deployment.spec!.template.metadata!.annotations,

@@ -15,38 +15,17 @@ import {
   type V1CronJob,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { readSettings } from '../../src/inputs.js';
 import { REFRESHER_FIELD_MANAGER, REFRESHER_STEPS } from '../../src/refresher.js';
 import { render } from '../../src/render.js';
 import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from '../../src/settings.js';
 import { clusterIssuer, kubeConfig as clusterKubeConfig, newNamespace } from '../support/cluster.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
+import { CLIENT_ID, GCP_SERVICE_ACCOUNT, PROVIDER_AUDIENCE, REGISTRY_HOST, TENANT_ID, testSettings } from '../support/fixtures.js';
 import { runRefresher, type RefresherRun } from '../support/run-refresher.js';
 
-const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
-const CLIENT = '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b';
-const GCP_SA = 'bifrost-puller@acme-hub.iam.gserviceaccount.com';
-const PROVIDER = '//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-azure-pool/providers/acme-azure-provider';
-const REGISTRY_HOST = 'us-central1-docker.pkg.dev';
 /** The app whose tokens the GCP provider trusts in entra mode (its allowed audience). */
 const ENTRA_RESOURCE = 'api://bifrost-gcp-federation';
-
-/** Settings exactly as the action reads them from its inputs. */
-function settingsFromInputs(inputs: Record<string, string>): Settings {
-  const all: Record<string, string> = {
-    'tenant-id': TENANT,
-    'client-id': CLIENT,
-    'hub-slug': 'acme',
-    'gcp-project-id': 'acme-hub',
-    'gcp-project-number': '123456789012',
-    'gcp-service-account': GCP_SA,
-    'registry-region': 'us-central1',
-    mode: 'render',
-    ...inputs,
-  };
-  return readSettings((name) => all[name] ?? '', {});
-}
 
 async function applyAll(kubeConfig: KubeConfig, objects: KubernetesObject[]): Promise<void> {
   const client = KubernetesObjectApi.makeApiClient(kubeConfig);
@@ -87,8 +66,8 @@ describe('refresher CronJob, kubernetes federation, on a real control plane', ()
   beforeAll(async () => {
     namespace = await newNamespace('refresher-k8s');
     subject = `system:serviceaccount:${namespace}:bifrost-sa`;
-    gcp = await startGcpEmulator({ providerAudience: PROVIDER, allowedServiceAccount: GCP_SA, acceptedIssuer: issuer, acceptedSubject: subject });
-    settings = settingsFromInputs({ namespace, 'sts-url': gcp.stsTokenUrl, 'iam-credentials-url': gcp.url });
+    gcp = await startGcpEmulator({ providerAudience: PROVIDER_AUDIENCE, allowedServiceAccount: GCP_SERVICE_ACCOUNT, acceptedIssuer: issuer, acceptedSubject: subject });
+    settings = testSettings({ mode: 'render', namespace, 'sts-url': gcp.stsTokenUrl, 'iam-credentials-url': gcp.url });
     const objects = render(settings).objects.filter((o) => o.kind !== 'Deployment' && o.kind !== 'Service');
     await applyAll(kubeConfig, objects);
     cronJob = cronJobOf(objects);
@@ -191,17 +170,18 @@ describe('refresher CronJob, entra federation, on a real control plane', () => {
     namespace = await newNamespace('refresher-entra');
     subject = `system:serviceaccount:${namespace}:bifrost-sa`;
     entra = await startEntraTokenEmulator({
-      tenantId: TENANT,
-      clientId: CLIENT,
+      tenantId: TENANT_ID,
+      clientId: CLIENT_ID,
       federatedCredential: { issuer, subject, audience: 'api://AzureADTokenExchange' },
     });
     gcp = await startGcpEmulator({
-      providerAudience: PROVIDER,
-      allowedServiceAccount: GCP_SA,
+      providerAudience: PROVIDER_AUDIENCE,
+      allowedServiceAccount: GCP_SERVICE_ACCOUNT,
       acceptedIssuer: entra.tokenIssuer,
       allowedSubjectAudiences: [ENTRA_RESOURCE],
     });
-    const settings = settingsFromInputs({
+    const settings = testSettings({
+      mode: 'render',
       namespace,
       federation: 'entra',
       'entra-resource': ENTRA_RESOURCE,
@@ -223,7 +203,7 @@ describe('refresher CronJob, entra federation, on a real control plane', () => {
     expect(run.stderr).not.toMatch(/^error:/m);
     expect(run.exitCode).toBe(0);
     expect(entra.requests.map((r) => [r.path, r.status, r.assertionClaims?.iss, r.assertionClaims?.sub])).toEqual([
-      [`/${TENANT}/oauth2/v2.0/token`, 200, issuer, subject],
+      [`/${TENANT_ID}/oauth2/v2.0/token`, 200, issuer, subject],
     ]);
     expect(entra.requests[0].form?.scope).toBe(`${ENTRA_RESOURCE}/.default`);
     expect(gcp.requests.find((r) => r.service === 'sts')?.subjectClaims).toMatchObject({ iss: entra.tokenIssuer, aud: ENTRA_RESOURCE });

@@ -6,20 +6,30 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { runAction, type ActionRun, type RunOptions } from './action.js';
 import { startGcpEmulator, type GcpEmulator } from './emulators/gcp.js';
+import {
+  CLIENT_ID,
+  GCP_PROJECT_ID,
+  GCP_PROJECT_NUMBER,
+  GCP_SERVICE_ACCOUNT,
+  HUB_SLUG,
+  IDENTITY_INPUTS,
+  PROVIDER_AUDIENCE,
+  REGISTRY_REGION,
+  TENANT_ID,
+} from './fixtures.js';
 import { HOST_EXECUTOR_IMAGE, startHostExecutor, type HostExecutor } from './host-executor.js';
 
+/** The identities (fixtures.ts) under the e2e suites' names. */
 export const IDS = {
-  tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  client: '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b',
-  hubSlug: 'acme',
-  gcpProject: 'acme-hub',
-  gcpProjectNumber: '123456789012',
-  gcpServiceAccount: 'bifrost-puller@acme-hub.iam.gserviceaccount.com',
-  region: 'us-central1',
+  tenant: TENANT_ID,
+  client: CLIENT_ID,
+  hubSlug: HUB_SLUG,
+  gcpProject: GCP_PROJECT_ID,
+  gcpProjectNumber: GCP_PROJECT_NUMBER,
+  gcpServiceAccount: GCP_SERVICE_ACCOUNT,
+  region: REGISTRY_REGION,
 };
-export const PROVIDER_AUDIENCE =
-  `//iam.googleapis.com/projects/${IDS.gcpProjectNumber}/locations/global/` +
-  `workloadIdentityPools/${IDS.hubSlug}-azure-pool/providers/${IDS.hubSlug}-azure-provider`;
+export { PROVIDER_AUDIENCE };
 export const BIFROST_CONFIG = JSON.stringify({ client: { drop_excess_requests: false }, providers: {} });
 
 export interface World {
@@ -54,13 +64,7 @@ export async function startWorld(namespace: string): Promise<World> {
     logDir: path.join(env('BIFROST_CLUSTER_STATE'), 'host-executor-logs'),
   });
   const inputs: Record<string, string> = {
-    'tenant-id': IDS.tenant,
-    'client-id': IDS.client,
-    'hub-slug': IDS.hubSlug,
-    'gcp-project-id': IDS.gcpProject,
-    'gcp-project-number': IDS.gcpProjectNumber,
-    'gcp-service-account': IDS.gcpServiceAccount,
-    'registry-region': IDS.region,
+    ...IDENTITY_INPUTS,
     'sts-url': gcp.stsTokenUrl,
     'iam-credentials-url': gcp.url,
     'refresher-image': HOST_EXECUTOR_IMAGE,

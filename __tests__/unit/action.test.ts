@@ -5,25 +5,17 @@ import { parseAllDocuments } from 'yaml';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot, runAction } from '../support/action.js';
+import { IDENTITY_INPUTS } from '../support/fixtures.js';
 
 /** GitHub runs the action on node24 (action.yml); our machines run Node 20. Both are tested
  * (scripts/node24.sh installs Node 24 into the cache once, from the npm registry). */
 const node24 = () => execFileSync('bash', [path.join(repoRoot, 'scripts/node24.sh')], { encoding: 'utf8' }).trim();
 
-const INPUTS = {
-  'tenant-id': '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  'client-id': '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b',
-  'hub-slug': 'acme',
-  'gcp-project-id': 'acme-hub',
-  'gcp-project-number': '123456789012',
-  'gcp-service-account': 'bifrost-puller@acme-hub.iam.gserviceaccount.com',
-  'registry-region': 'us-central1',
-};
 const CONFIG = '{"providers":{"openai":{"keys":[{"value":"sk-not-a-real-key-0123456789"}]}}}';
 
 describe('node dist/index.js', () => {
   it('fails before touching any cluster when inputs are invalid, naming each input and the expected form', async () => {
-    const run = await runAction({ inputs: { ...INPUTS, 'tenant-id': 'not-a-guid', 'gcp-project-number': 'acme', namespace: 'Bad_NS' } });
+    const run = await runAction({ inputs: { ...IDENTITY_INPUTS, 'tenant-id': 'not-a-guid', 'gcp-project-number': 'acme', namespace: 'Bad_NS' } });
     expect(run.exitCode).toBe(1);
     const error = run.annotations.find((a) => a.title === 'Invalid input');
     expect(error?.message).toContain('tenant-id');
@@ -40,7 +32,7 @@ describe('node dist/index.js', () => {
 
   it('mode render writes the manifests under RUNNER_TEMP, touches no cluster, and leaves the config out', async () => {
     const run = await runAction({
-      inputs: { ...INPUTS, mode: 'render', config: CONFIG },
+      inputs: { ...IDENTITY_INPUTS, mode: 'render', config: CONFIG },
       env: { KUBECONFIG: '/nonexistent/kubeconfig' },
     });
     expect(run.stderr).toBe('');
@@ -62,7 +54,7 @@ describe('node dist/index.js', () => {
   it('runs on Node 24, the runtime action.yml names, as on Node 20', async () => {
     const node = node24();
     expect(execFileSync(node, ['--version'], { encoding: 'utf8' })).toMatch(/^v24\./);
-    const run = await runAction({ inputs: { ...INPUTS, mode: 'render' }, node });
+    const run = await runAction({ inputs: { ...IDENTITY_INPUTS, mode: 'render' }, node });
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     expect(readFileSync(run.outputs['manifests-path'], 'utf8')).toContain('kind: CronJob');

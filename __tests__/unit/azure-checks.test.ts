@@ -1,6 +1,6 @@
 // Azure-side checks read through Resource Manager (HTTPS emulator serving the real example
 // payloads), and what the Bifrost team is told.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   bifrostTeamDetails,
   connectAzure,
@@ -12,24 +12,15 @@ import {
 import type { CheckResult } from '../../src/check-result.js';
 import type { Settings } from '../../src/settings.js';
 import { armFixture, armFixtureText, type EmulatedFederatedCredential, type EmulatedIdentity } from '../support/emulators/arm.js';
-import { TENANT_ID, azureTestSettings, fakeGitHubIdToken, startAzureWorld, type AzureWorld } from '../support/emulators/azure-world.js';
-import { createTestCa, type TestCa } from '../support/emulators/test-ca.js';
+import { IDENTITY_CLIENT_ID, azureTestSettings, azureWorldPerTest, fakeGitHubIdToken, type AzureWorld } from '../support/emulators/azure-world.js';
+import { TENANT_ID } from '../support/fixtures.js';
 
 // From the azure-cli recording: the real issuer URL, trailing slash included.
 const ISSUER = 'https://westus2.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/45065001-0dbe-46cc-901d-60273194d53a/';
 const SUBJECT = 'system:serviceaccount:bifrost:bifrost-sa';
-const IDENTITY_CLIENT_ID = '4024ab25-56a8-4370-aea6-6389221caf29'; // spec IdentityGet example
 
-let ca: TestCa;
+const emulators = azureWorldPerTest();
 let world: AzureWorld | undefined;
-beforeAll(() => {
-  ca = createTestCa();
-});
-afterAll(() => ca.cleanup());
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
 
 /** The spec's IdentityGet example, moved into the emulated tenant (the cluster recording's). */
 function identityInOurTenant(): Record<string, any> {
@@ -57,14 +48,13 @@ async function checksFor(options: {
   azure?: Partial<Settings['azure']>;
   federation?: Settings['identity']['federation'];
 }): Promise<{ results: Record<string, CheckResult>; settings: Settings; arm: ArmClient }> {
-  world = await startAzureWorld({
-    ca,
+  world = await emulators.start({
     clusters: options.cluster ? [{ resourceGroup: 'rg1', name: 'aks1', body: options.cluster }] : [],
     identities: options.identities ?? [],
   });
   const settings = azureTestSettings(world, options.azure);
   if (options.federation) settings.identity.federation = options.federation;
-  const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: ca.agent() });
+  const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: emulators.ca.agent() });
   const results = await runAzureChecks(settings, arm);
   return { results: Object.fromEntries(results.map((r) => [r.id, r])), settings, arm };
 }
@@ -187,10 +177,10 @@ describe('Azure-side checks', () => {
   });
 
   it('fails every check with the role to grant when Resource Manager says AuthorizationFailed', async () => {
-    world = await startAzureWorld({ ca, clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: recordedCluster() }], identities: [identity([seedCredential()])] });
+    world = await emulators.start({ clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: recordedCluster() }], identities: [identity([seedCredential()])] });
     world.arm.fail({ method: 'GET', path: /./, status: 403, body: armFixtureText('arm-error-403-authorizationfailed.azurerm-20843.json') });
     const settings = azureTestSettings(world);
-    const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: ca.agent() });
+    const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: emulators.ca.agent() });
 
     const results = await runAzureChecks(settings, arm);
 
@@ -200,11 +190,11 @@ describe('Azure-side checks', () => {
   });
 
   it('tries once more after Retry-After when Resource Manager throttles', async () => {
-    world = await startAzureWorld({ ca, clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: recordedCluster() }], identities: [identity([seedCredential()])] });
+    world = await emulators.start({ clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: recordedCluster() }], identities: [identity([seedCredential()])] });
     const throttled = JSON.stringify({ error: { code: 'TooManyRequests', message: 'The request is being throttled.' } });
     world.arm.fail({ method: 'GET', path: /managedClusters\/aks1$/, status: 429, body: throttled, headers: { 'retry-after': '0' }, times: 1 });
     const settings = azureTestSettings(world);
-    const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: ca.agent() });
+    const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: emulators.ca.agent() });
 
     const results = await runAzureChecks(settings, arm);
 
@@ -222,9 +212,9 @@ describe('Azure-side checks', () => {
 
 describe('what the Bifrost team needs', () => {
   it('reads tenant id and client id from the identity and the issuer from the cluster', async () => {
-    world = await startAzureWorld({ ca, clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: recordedCluster() }], identities: [identity()] });
+    world = await emulators.start({ clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: recordedCluster() }], identities: [identity()] });
     const settings = azureTestSettings(world);
-    const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: ca.agent() });
+    const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: emulators.ca.agent() });
 
     expect(bifrostTeamDetails(settings, await gatherAzureFacts(settings, arm))).toEqual({
       tenantId: TENANT_ID,

@@ -1,31 +1,21 @@
 // Signing in to Entra ID with the job's GitHub OIDC token, against the HTTPS Entra emulator.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AzureError, chooseCredentialKind, connectAzure, createAzureCredential, resolveAzureCloud } from '../../src/azure.js';
-import { createTestCa, type TestCa } from '../support/emulators/test-ca.js';
 import {
   GITHUB_SUBJECT,
   LOGIN_CLIENT_ID,
-  TENANT_ID,
   azureTestSettings,
+  azureWorldPerTest,
   fakeGitHubIdToken,
-  startAzureWorld,
   type AzureWorld,
 } from '../support/emulators/azure-world.js';
+import { TENANT_ID } from '../support/fixtures.js';
 
-let ca: TestCa;
+const emulators = azureWorldPerTest();
 let world: AzureWorld | undefined;
-
-beforeAll(() => {
-  ca = createTestCa();
-});
-afterAll(() => ca.cleanup());
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
 
 /** An ID-token getter that mints a new fake GitHub token on each call and remembers them. */
 function githubTokens(claims: Parameters<typeof fakeGitHubIdToken>[1] = {}) {
@@ -40,10 +30,10 @@ function githubTokens(claims: Parameters<typeof fakeGitHubIdToken>[1] = {}) {
 
 describe('GitHub OIDC sign-in', () => {
   it('exchanges the GitHub OIDC token at Entra for tokens of the requested scopes', async () => {
-    world = await startAzureWorld({ ca });
+    world = await emulators.start();
     const settings = azureTestSettings(world);
     const github = githubTokens();
-    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken: github.getIdToken, agent: ca.agent() });
+    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken: github.getIdToken, agent: emulators.ca.agent() });
     expect(login.kind).toBe('github-oidc');
 
     const arm = await login.credential.getToken(`${world.arm.url}/.default`);
@@ -61,10 +51,10 @@ describe('GitHub OIDC sign-in', () => {
   });
 
   it('mints a new GitHub OIDC token once the last one is about to expire', async () => {
-    world = await startAzureWorld({ ca });
+    world = await emulators.start();
     const settings = azureTestSettings(world);
     const github = githubTokens({ expiresInSeconds: 30 }); // under the one-minute reuse margin
-    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken: github.getIdToken, agent: ca.agent() });
+    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken: github.getIdToken, agent: emulators.ca.agent() });
 
     await login.credential.getToken(`${world.arm.url}/.default`);
     const mintedForFirst = github.minted.length;
@@ -76,11 +66,11 @@ describe('GitHub OIDC sign-in', () => {
   });
 
   it('shows the presented issuer, subject and audience when Entra answers AADSTS70021', async () => {
-    world = await startAzureWorld({ ca });
+    world = await emulators.start();
     const settings = azureTestSettings(world);
     const presentedSubject = 'repo:octo-org/octo-repo:environment:production';
     const github = githubTokens({ sub: presentedSubject });
-    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken: github.getIdToken, agent: ca.agent() });
+    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken: github.getIdToken, agent: emulators.ca.agent() });
 
     const error = (await login.credential.getToken(`${world.arm.url}/.default`).catch((e: unknown) => e)) as AzureError;
 
@@ -98,10 +88,10 @@ describe('GitHub OIDC sign-in', () => {
   });
 
   it('names login-client-id when Entra does not know the application (AADSTS700016)', async () => {
-    world = await startAzureWorld({ ca });
+    world = await emulators.start();
     const unknownApp = '99999999-9999-9999-9999-999999999999';
     const settings = azureTestSettings(world, { loginClientId: unknownApp });
-    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken: githubTokens().getIdToken, agent: ca.agent() });
+    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken: githubTokens().getIdToken, agent: emulators.ca.agent() });
 
     const error = (await login.credential.getToken(`${world.arm.url}/.default`).catch((e: unknown) => e)) as AzureError;
 
@@ -111,12 +101,12 @@ describe('GitHub OIDC sign-in', () => {
   });
 
   it('asks for id-token: write when the job cannot mint an OIDC token', async () => {
-    world = await startAzureWorld({ ca });
+    world = await emulators.start();
     const settings = azureTestSettings(world);
     const getIdToken = async () => {
       throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
     };
-    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken, agent: ca.agent() });
+    const login = createAzureCredential(settings.azure, TENANT_ID, { getIdToken, agent: emulators.ca.agent() });
 
     const error = (await login.credential.getToken(`${world.arm.url}/.default`).catch((e: unknown) => e)) as AzureError;
 
@@ -131,12 +121,11 @@ describe('GitHub OIDC sign-in', () => {
   });
 
   it('signs Resource Manager requests with a token for the Resource Manager scope', async () => {
-    world = await startAzureWorld({
-      ca,
+    world = await emulators.start({
       identities: [{ resourceGroup: 'rg1', name: 'bifrost-pull-identity', body: { name: 'bifrost-pull-identity', properties: { clientId: 'c' } } }],
     });
     const settings = azureTestSettings(world);
-    const { arm } = connectAzure(settings, { getIdToken: githubTokens().getIdToken, agent: ca.agent() });
+    const { arm } = connectAzure(settings, { getIdToken: githubTokens().getIdToken, agent: emulators.ca.agent() });
 
     await arm.getIdentity({ subscriptionId: settings.azure.subscriptionId!, resourceGroup: 'rg1', identityName: 'bifrost-pull-identity' });
 
@@ -162,13 +151,13 @@ describe('environment sign-in', () => {
   });
 
   it('uses a federated token file named by AZURE_* variables (DefaultAzureCredential) at the configured authority', async () => {
-    world = await startAzureWorld({ ca, loginFederatedCredentials: [{ issuer: 'https://oidc.example/runner', subject: 'self-hosted-runner' }] });
+    world = await emulators.start({ loginFederatedCredentials: [{ issuer: 'https://oidc.example/runner', subject: 'self-hosted-runner' }] });
     const file = path.join(dir, 'token');
     writeFileSync(file, fakeGitHubIdToken('api://AzureADTokenExchange', { iss: 'https://oidc.example/runner', sub: 'self-hosted-runner' }));
     Object.assign(process.env, { AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: LOGIN_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE: file });
     const settings = azureTestSettings(world, { credential: 'environment', loginClientId: undefined });
 
-    const login = createAzureCredential(settings.azure, TENANT_ID, { agent: ca.agent() });
+    const login = createAzureCredential(settings.azure, TENANT_ID, { agent: emulators.ca.agent() });
     const token = await login.credential.getToken(`${world.arm.url}/.default`);
 
     expect(login.kind).toBe('environment');
@@ -176,7 +165,7 @@ describe('environment sign-in', () => {
   });
 
   it('shows what the token file presented when Entra answers AADSTS70021, never the token', async () => {
-    world = await startAzureWorld({ ca, loginFederatedCredentials: [{ issuer: 'https://oidc.example/runner', subject: 'self-hosted-runner' }] });
+    world = await emulators.start({ loginFederatedCredentials: [{ issuer: 'https://oidc.example/runner', subject: 'self-hosted-runner' }] });
     const file = path.join(dir, 'untrusted-token');
     const token = fakeGitHubIdToken('api://AzureADTokenExchange', { iss: 'https://oidc.example/runner', sub: 'system:serviceaccount:ci:other-runner' });
     writeFileSync(file, token);
@@ -184,7 +173,7 @@ describe('environment sign-in', () => {
     Object.assign(process.env, env); // DefaultAzureCredential reads process.env itself
     const settings = azureTestSettings(world, { credential: 'environment', loginClientId: undefined });
 
-    const login = createAzureCredential(settings.azure, TENANT_ID, { agent: ca.agent(), env });
+    const login = createAzureCredential(settings.azure, TENANT_ID, { agent: emulators.ca.agent(), env });
     const error = (await login.credential.getToken(`${world.arm.url}/.default`).catch((e: unknown) => e)) as AzureError;
 
     expect(error).toBeInstanceOf(AzureError);

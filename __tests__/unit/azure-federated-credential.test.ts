@@ -1,36 +1,26 @@
 // manage-federated-credential: create or update the refresher's federated credential
 // idempotently, against the HTTPS Resource Manager emulator.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { AzureError, connectAzure, ensureRefresherFederatedCredential } from '../../src/azure.js';
 import type { Settings } from '../../src/settings.js';
 import { armFixture, type EmulatedFederatedCredential } from '../support/emulators/arm.js';
-import { azureTestSettings, fakeGitHubIdToken, startAzureWorld, type AzureWorld } from '../support/emulators/azure-world.js';
-import { createTestCa, type TestCa } from '../support/emulators/test-ca.js';
+import { azureTestSettings, azureWorldPerTest, fakeGitHubIdToken, type AzureWorld } from '../support/emulators/azure-world.js';
 
 const ISSUER = 'https://westus2.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/45065001-0dbe-46cc-901d-60273194d53a/';
 const SUBJECT = 'system:serviceaccount:bifrost:bifrost-sa';
 const DESIRED = { issuer: ISSUER, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] };
 
-let ca: TestCa;
+const emulators = azureWorldPerTest();
 let world: AzureWorld | undefined;
-beforeAll(() => {
-  ca = createTestCa();
-});
-afterAll(() => ca.cleanup());
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
 
 async function setUp(existing: EmulatedFederatedCredential[], pageSize?: number): Promise<{ settings: Settings; ensure: () => ReturnType<typeof ensureRefresherFederatedCredential> }> {
-  world = await startAzureWorld({
-    ca,
+  world = await emulators.start({
     pageSize,
     clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: armFixture('managedclusters-get-200-workload-identity.azure-cli-recording.json') }],
     identities: [{ resourceGroup: 'rg1', name: 'bifrost-pull-identity', body: armFixture('spec-2026-05-31.IdentityGet.json'), federatedCredentials: existing }],
   });
   const settings = azureTestSettings(world, { manageFederatedCredential: true });
-  const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: ca.agent() });
+  const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: emulators.ca.agent() });
   return { settings, ensure: () => ensureRefresherFederatedCredential(settings, arm) };
 }
 
@@ -106,13 +96,12 @@ describe('ensuring the federated credential', () => {
   it('refuses when the cluster has no OIDC issuer', async () => {
     const cluster = armFixture('managedclusters-get-200-workload-identity.azure-cli-recording.json');
     cluster.properties.oidcIssuerProfile = { enabled: false };
-    world = await startAzureWorld({
-      ca,
+    world = await emulators.start({
       clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: cluster }],
       identities: [{ resourceGroup: 'rg1', name: 'bifrost-pull-identity', body: armFixture('spec-2026-05-31.IdentityGet.json') }],
     });
     const settings = azureTestSettings(world, { manageFederatedCredential: true });
-    const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: ca.agent() });
+    const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: emulators.ca.agent() });
 
     const error = (await ensureRefresherFederatedCredential(settings, arm).catch((e: unknown) => e)) as AzureError;
 

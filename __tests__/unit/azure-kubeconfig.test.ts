@@ -8,32 +8,23 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { AzureError, connectAzure, resolveClusterAccess, type ResourceManagerAccess } from '../../src/azure.js';
 import type { Settings } from '../../src/settings.js';
 import { armFixture, armFixtureText } from '../support/emulators/arm.js';
-import { azureTestSettings, fakeGitHubIdToken, startAzureWorld, type AzureWorld } from '../support/emulators/azure-world.js';
-import { createTestCa, type TestCa } from '../support/emulators/test-ca.js';
+import { azureTestSettings, azureWorldPerTest, fakeGitHubIdToken, type AzureWorld } from '../support/emulators/azure-world.js';
 
 const AKS_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
 const SERVER = 'https://aks1-dns-4rz3s385.hcp.westus2.azmk8s.io:443';
 
-let ca: TestCa;
+const emulators = azureWorldPerTest();
 let world: AzureWorld | undefined;
-beforeAll(() => {
-  ca = createTestCa();
-});
-afterAll(() => ca.cleanup());
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 /** The kubeconfig AKS returns for a cluster with local accounts (az aks get-credentials shape). */
 function localAccountKubeconfig(user: string): string {
-  const client = ca.issueClient('clusterUser', 'system:masters');
+  const client = emulators.ca.issueClient('clusterUser', 'system:masters');
   return `apiVersion: v1
 clusters:
 - cluster:
-    certificate-authority-data: ${b64(ca.caCert)}
+    certificate-authority-data: ${b64(emulators.ca.caCert)}
     server: ${SERVER}
   name: aks1
 contexts:
@@ -57,7 +48,7 @@ users:
 const entraKubeconfig = () => `apiVersion: v1
 clusters:
 - cluster:
-    certificate-authority-data: ${b64(ca.caCert)}
+    certificate-authority-data: ${b64(emulators.ca.caCert)}
     server: ${SERVER}
   name: aks1
 contexts:
@@ -110,8 +101,7 @@ const azureAuthProviderKubeconfig = () =>
 const clusterBody = () => armFixture('managedclusters-get-200-workload-identity.azure-cli-recording.json');
 
 async function startWorld(kubeconfigs: { user?: string; admin?: string }, tokenLifetimeSeconds?: number): Promise<AzureWorld> {
-  return startAzureWorld({
-    ca,
+  return emulators.start({
     tokenLifetimeSeconds,
     clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: clusterBody(), userKubeconfig: kubeconfigs.user, adminKubeconfig: kubeconfigs.admin }],
   });
@@ -124,7 +114,7 @@ function connect(settings: Settings, minted: string[] = []): () => ResourceManag
     return token;
   };
   return () => {
-    const { arm, login } = connectAzure(settings, { getIdToken, agent: ca.agent() });
+    const { arm, login } = connectAzure(settings, { getIdToken, agent: emulators.ca.agent() });
     return { arm, credential: login.credential };
   };
 }
@@ -255,7 +245,7 @@ describe('kubeconfig from Resource Manager', () => {
   it('says why admin credentials are refused on a cluster without local accounts', async () => {
     const body = clusterBody();
     body.properties.disableLocalAccounts = true;
-    world = await startAzureWorld({ ca, clusters: [{ resourceGroup: 'rg1', name: 'aks1', body, userKubeconfig: entraKubeconfig() }] });
+    world = await emulators.start({ clusters: [{ resourceGroup: 'rg1', name: 'aks1', body, userKubeconfig: entraKubeconfig() }] });
     const settings = azureTestSettings(world, { admin: true });
 
     const error = (await resolveClusterAccess(settings, connect(settings)).catch((e: unknown) => e)) as AzureError;

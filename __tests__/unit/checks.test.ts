@@ -29,9 +29,9 @@ import {
   type PullSecretSummary,
 } from '../../src/checks.js';
 import { formatHint, hintById } from '../../src/hints.js';
-import { readSettings } from '../../src/inputs.js';
 import { render } from '../../src/render.js';
 import { EXPIRES_AT_ANNOTATION, type Settings } from '../../src/settings.js';
+import { CLIENT_ID, testSettings } from '../support/fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixturesDir = path.resolve(repoRoot, '../shared/fixtures');
@@ -39,20 +39,8 @@ const fixture = (relative: string): string => readFileSync(path.join(fixturesDir
 
 // ── Settings and the rendered objects (what a fresh deploy applies) ───────────────────────────
 
-const REQUIRED_INPUTS: Record<string, string> = {
-  'tenant-id': '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  'client-id': 'a1b2c3d4-1111-2222-3333-444455556666',
-  'hub-slug': 'acme',
-  'gcp-project-id': 'bifrost-images',
-  'gcp-project-number': '123456789012',
-  'gcp-service-account': 'bifrost-puller@bifrost-images.iam.gserviceaccount.com',
-  'registry-region': 'us-central1',
-  'image-tag': 'v1.4.2',
-};
-
 function settingsWith(inputs: Record<string, string> = {}): Settings {
-  const values = { ...REQUIRED_INPUTS, ...inputs };
-  return readSettings((name) => values[name] ?? '', {});
+  return testSettings({ 'image-tag': 'v1.4.2', ...inputs });
 }
 
 const SETTINGS = settingsWith();
@@ -120,7 +108,7 @@ function gatewayPod(name: string, containerStatuses?: unknown[]): V1Pod {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: 'bifrost', labels: { app: 'bifrost', 'pod-template-hash': '5d8f7c6b9' } },
-      spec: { containers: [{ name: 'bifrost', image: `${HOST}/bifrost-images/acme/bifrost:v1.4.2` }] },
+      spec: { containers: [{ name: 'bifrost', image: `${HOST}/acme-hub/acme/bifrost:v1.4.2` }] },
       status: {
         phase: containerStatuses ? 'Pending' : 'Running',
         containerStatuses: containerStatuses ?? [
@@ -290,7 +278,7 @@ describe('service-account-client-id', () => {
   it('passes whatever the GUID case', () => {
     const snapshot = healthySnapshot();
     const serviceAccount = clone((snapshot.serviceAccount as { value: V1ServiceAccount }).value);
-    serviceAccount.metadata!.annotations!['azure.workload.identity/client-id'] = REQUIRED_INPUTS['client-id'].toUpperCase();
+    serviceAccount.metadata!.annotations!['azure.workload.identity/client-id'] = CLIENT_ID.toUpperCase();
     snapshot.serviceAccount = found(serviceAccount);
     expect(judge(snapshot, 'service-account-client-id').status).toBe('pass');
   });
@@ -307,7 +295,7 @@ describe('service-account-client-id', () => {
       const result = judge(snapshot, 'service-account-client-id', settings);
       expect(result.status).toBe(status);
       expect(result.evidence).toContain('00000000-0000-0000-0000-000000000000');
-      expect(result.evidence).toContain(REQUIRED_INPUTS['client-id']);
+      expect(result.evidence).toContain(CLIENT_ID);
       expect(result.hint).toContain('kubectl annotate serviceaccount bifrost-sa');
     }
   });

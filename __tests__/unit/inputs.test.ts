@@ -14,19 +14,13 @@ import {
   readSettings,
   type InputProblem,
 } from '../../src/inputs.js';
+import { CLIENT_ID, IDENTITY_INPUTS } from '../support/fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The minimum a user must give: the identity values from the Bifrost team. */
-const REQUIRED = {
-  'tenant-id': '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  'client-id': 'A1B2C3D4-1111-2222-3333-444455556666',
-  'hub-slug': 'acme',
-  'gcp-project-id': 'bifrost-images',
-  'gcp-project-number': '123456789012',
-  'gcp-service-account': 'bifrost-puller@bifrost-images.iam.gserviceaccount.com',
-  'registry-region': 'us-central1',
-};
+/** The minimum a user must give: the identity values from the Bifrost team. The client id in
+ * upper case: readSettings must normalise GUIDs. */
+const REQUIRED = { ...IDENTITY_INPUTS, 'client-id': CLIENT_ID.toUpperCase() };
 
 function getInputFrom(values: Record<string, string>, read: string[] = []) {
   return (name: string): string => {
@@ -103,11 +97,11 @@ describe('readSettings defaults', () => {
     });
     expect(settings.identity).toEqual({
       tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-      clientId: 'a1b2c3d4-1111-2222-3333-444455556666', // GUIDs normalised to lowercase
+      clientId: '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b', // GUIDs normalised to lowercase
       hubSlug: 'acme',
-      gcpProjectId: 'bifrost-images',
+      gcpProjectId: 'acme-hub',
       gcpProjectNumber: '123456789012',
-      gcpServiceAccount: 'bifrost-puller@bifrost-images.iam.gserviceaccount.com',
+      gcpServiceAccount: 'bifrost-puller@acme-hub.iam.gserviceaccount.com',
       workloadIdentityPool: 'acme-azure-pool',
       workloadIdentityProvider: 'acme-azure-provider',
       registryRegion: 'us-central1',
@@ -122,7 +116,7 @@ describe('readSettings defaults', () => {
 
   it('fills the workload, Azure and control defaults', () => {
     expect(settings.workload).toEqual({
-      image: 'us-central1-docker.pkg.dev/bifrost-images/acme/bifrost:latest',
+      image: 'us-central1-docker.pkg.dev/acme-hub/acme/bifrost:latest',
       imageTag: 'latest',
       replicas: 1,
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '2Gi' } },
@@ -180,7 +174,7 @@ describe('readSettings defaults', () => {
     expect(explicit.azure.authorityHost).toBe('https://login.microsoftonline.us');
     expect(explicit.identity.entraAuthorityHost).toBe('https://login.example.test');
     expect(explicit.identity.registryHost).toBe('127.0.0.1:5000');
-    expect(explicit.workload.image).toBe('127.0.0.1:5000/bifrost-images/acme/bifrost:latest');
+    expect(explicit.workload.image).toBe('127.0.0.1:5000/acme-hub/acme/bifrost:latest');
     expect(explicit.identity.workloadIdentityPool).toBe('custom-pool');
     expect(explicit.identity.workloadIdentityProvider).toBe('acme-azure-provider');
     expect(explicit.identity.iamCredentialsUrl).toBe('http://localhost:9000');
@@ -198,7 +192,7 @@ describe('readSettings defaults', () => {
       admin: 'TRUE',
       'refresh-schedule': '  0   */6 * *  MON-FRI ',
     });
-    expect(s.workload.image).toBe(`us-central1-docker.pkg.dev/bifrost-images/acme/bifrost@${digest}`);
+    expect(s.workload.image).toBe(`us-central1-docker.pkg.dev/acme-hub/acme/bifrost@${digest}`);
     expect(s.azure).toMatchObject({
       subscriptionId: '00000000-0000-0000-0000-0000000000aa',
       resourceGroup: 'rg-aks',

@@ -14,79 +14,18 @@ import { REFRESHER_PATHS, REFRESHER_STEPS, refresherEnv, refresherScript } from 
 import type { FederationMode, IdentitySettings, Settings } from '../../src/settings.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
+import { CLIENT_ID, GCP_SERVICE_ACCOUNT, PROVIDER_AUDIENCE, TENANT_ID, testSettings } from '../support/fixtures.js';
 import { runSandboxed, type RefresherRun, type SandboxMount } from '../support/run-refresher.js';
 
-const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
-const CLIENT = '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const AKS_ISSUER = 'https://westus2.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/0b7e1b7c-0c3e-4d0e-9a39-6f0f1d2c3b4a/';
 const SA_SUBJECT = 'system:serviceaccount:bifrost:bifrost-sa';
-const GCP_SA = 'bifrost-puller@acme-hub.iam.gserviceaccount.com';
-const PROVIDER = '//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-azure-pool/providers/acme-azure-provider';
 const ENTRA_RESOURCE = 'api://AzureADTokenExchange';
 
-function testSettings(federation: FederationMode, identity: Partial<IdentitySettings> = {}): Settings {
-  return {
-    mode: 'deploy',
-    names: {
-      namespace: 'bifrost',
-      refresherServiceAccount: 'bifrost-sa',
-      gatewayServiceAccount: 'bifrost-gateway',
-      credentialConfigMap: 'gcp-credential-config',
-      cronJob: 'refresh-ar-secret',
-      pullSecret: 'ar-pull-secret',
-      configSecret: 'bifrost-config',
-      role: 'secret-manager',
-      roleBinding: 'secret-manager-binding',
-      deployment: 'bifrost',
-      service: 'bifrost',
-    },
-    identity: {
-      tenantId: TENANT,
-      clientId: CLIENT,
-      hubSlug: 'acme',
-      gcpProjectId: 'acme-hub',
-      gcpProjectNumber: '123456789012',
-      gcpServiceAccount: GCP_SA,
-      workloadIdentityPool: 'acme-azure-pool',
-      workloadIdentityProvider: 'acme-azure-provider',
-      registryRegion: 'us-central1',
-      registryHost: 'us-central1-docker.pkg.dev',
-      federation,
-      entraResource: ENTRA_RESOURCE,
-      entraAuthorityHost: 'https://login.microsoftonline.com',
-      stsUrl: 'https://sts.googleapis.com/v1/token',
-      iamCredentialsUrl: 'https://iamcredentials.googleapis.com',
-      ...identity,
-    },
-    workload: {
-      image: 'us-central1-docker.pkg.dev/acme-hub/acme/bifrost:v1.4.0',
-      imageTag: 'v1.4.0',
-      replicas: 1,
-      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '2Gi' } },
-      refreshSchedule: '*/30 * * * *',
-      refresherImage: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:latest',
-      tokenLifetimeSeconds: 3600,
-    },
-    azure: {
-      admin: false,
-      environment: 'AzureCloud',
-      resourceManagerUrl: 'https://management.azure.com',
-      authorityHost: 'https://login.microsoftonline.com',
-      aksServerAppId: '6dae42f8-4368-4678-94ff-3960e28e3630',
-      identityName: 'bifrost-pull-identity',
-      federatedCredentialName: 'bifrost-federated-credential',
-      manageFederatedCredential: false,
-      credential: 'auto',
-    },
-    control: {
-      timeoutSeconds: 600,
-      wait: true,
-      forceConflicts: false,
-      fieldManager: 'bifrost-aks-deploy',
-      runId: '1',
-      runAttempt: '1',
-    },
-  };
+/** Settings as the action reads them, with `identity` laid over them: emulator URLs, or values
+ * readSettings would refuse (the hostile-values test). */
+function settingsFor(federation: FederationMode, identity: Partial<IdentitySettings> = {}): Settings {
+  const settings = testSettings({ federation, 'entra-resource': ENTRA_RESOURCE });
+  return { ...settings, identity: { ...settings.identity, ...identity } };
 }
 
 /** A projected ServiceAccount token's shape; the emulators decode it and do not check signatures. */
@@ -160,7 +99,7 @@ afterAll(() => {
 
 describe('refresherEnv', () => {
   it('gives the script every value it reads, with the pod paths, in kubernetes mode', () => {
-    const env = Object.fromEntries(refresherEnv(testSettings('kubernetes')).map((v) => [v.name, v.value]));
+    const env = Object.fromEntries(refresherEnv(settingsFor('kubernetes')).map((v) => [v.name, v.value]));
     expect(env).toMatchObject({
       FEDERATION_MODE: 'kubernetes',
       NAMESPACE: 'bifrost',
@@ -179,19 +118,19 @@ describe('refresherEnv', () => {
   });
 
   it('adds the Entra ID exchange values in entra mode', () => {
-    const env = Object.fromEntries(refresherEnv(testSettings('entra')).map((v) => [v.name, v.value]));
+    const env = Object.fromEntries(refresherEnv(settingsFor('entra')).map((v) => [v.name, v.value]));
     expect(env).toMatchObject({
       FEDERATION_MODE: 'entra',
       ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.com',
-      ENTRA_TENANT_ID: TENANT,
-      ENTRA_CLIENT_ID: CLIENT,
+      ENTRA_TENANT_ID: TENANT_ID,
+      ENTRA_CLIENT_ID: CLIENT_ID,
       ENTRA_RESOURCE: ENTRA_RESOURCE,
       ENTRA_TOKEN_FILE: '/var/run/secrets/entra/token',
     });
   });
 
   it('carries hostile values only as env values: the script text never changes', () => {
-    const hostile = testSettings('entra', {
+    const hostile = settingsFor('entra', {
       registryHost: 'r.example$(touch /pwned)',
       entraResource: "api://x'; rm -rf / #",
       tenantId: 'tenant"\nexit 0\n"',
@@ -201,7 +140,7 @@ describe('refresherEnv', () => {
     expect(env.find((v) => v.name === 'REGISTRY_HOST')?.value).toBe('r.example$(touch /pwned)');
     const script = refresherScript();
     expect(script).toBe(refresherScript());
-    for (const value of ['$(touch /pwned)', "rm -rf /", 'exit 0', '`id`', TENANT, 'us-central1-docker.pkg.dev', 'bifrost-sa']) {
+    for (const value of ['$(touch /pwned)', "rm -rf /", 'exit 0', '`id`', TENANT_ID, 'us-central1-docker.pkg.dev', 'bifrost-sa']) {
       expect(script).not.toContain(value);
     }
   });
@@ -219,8 +158,8 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
   let entra: EntraTokenEmulator;
   beforeAll(async () => {
     entra = await startEntraTokenEmulator({
-      tenantId: TENANT,
-      clientId: CLIENT,
+      tenantId: TENANT_ID,
+      clientId: CLIENT_ID,
       federatedCredential: { issuer: AKS_ISSUER, subject: SA_SUBJECT, audience: 'api://AzureADTokenExchange' },
     });
   });
@@ -229,7 +168,7 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
   });
 
   async function withGcp<T>(options: Partial<Parameters<typeof startGcpEmulator>[0]>, body: () => Promise<T>): Promise<T> {
-    gcp = await startGcpEmulator({ providerAudience: PROVIDER, allowedServiceAccount: GCP_SA, acceptedIssuer: AKS_ISSUER, acceptedSubject: SA_SUBJECT, ...options });
+    gcp = await startGcpEmulator({ providerAudience: PROVIDER_AUDIENCE, allowedServiceAccount: GCP_SERVICE_ACCOUNT, acceptedIssuer: AKS_ISSUER, acceptedSubject: SA_SUBJECT, ...options });
     try {
       return await body();
     } finally {
@@ -238,7 +177,7 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
   }
 
   function pointedAt(federation: FederationMode, identity: Partial<IdentitySettings> = {}): Settings {
-    return testSettings(federation, {
+    return settingsFor(federation, {
       stsUrl: gcp.stsTokenUrl,
       iamCredentialsUrl: gcp.url,
       entraAuthorityHost: entra.url,
@@ -260,10 +199,10 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
 
       const sts = gcp.requests.filter((r) => r.service === 'sts');
       expect(sts.length).toBeGreaterThan(0);
-      expect(sts[0].form).toMatchObject({ audience: PROVIDER, grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange' });
+      expect(sts[0].form).toMatchObject({ audience: PROVIDER_AUDIENCE, grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange' });
       expect(sts[0].subjectClaims).toEqual({ iss: AKS_ISSUER, sub: SA_SUBJECT, aud: ['api://AzureADTokenExchange'] });
       const iam = gcp.requests.filter((r) => r.service === 'iam');
-      expect(iam.map((r) => [r.serviceAccount, r.status])).toContainEqual([GCP_SA, 200]);
+      expect(iam.map((r) => [r.serviceAccount, r.status])).toContainEqual([GCP_SERVICE_ACCOUNT, 200]);
       expect(gcp.issuedAccessTokens.length).toBeGreaterThan(0);
       for (const token of gcp.issuedAccessTokens) expect(log).not.toContain(token);
     });
@@ -300,11 +239,11 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
       expect(log).toContain(REFRESHER_STEPS.applySecret);
 
       const [exchange] = entra.requests.slice(before);
-      expect(exchange.path).toBe(`/${TENANT}/oauth2/v2.0/token`);
+      expect(exchange.path).toBe(`/${TENANT_ID}/oauth2/v2.0/token`);
       expect(exchange.status).toBe(200);
       expect(exchange.form).toEqual({
         grant_type: 'client_credentials',
-        client_id: CLIENT,
+        client_id: CLIENT_ID,
         scope: `${ENTRA_RESOURCE}/.default`,
         client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
       });

@@ -13,20 +13,7 @@ import { INPUT_DEFAULTS, InputError, readSettings, type InputName } from '../../
 import { REFRESHER_CONTAINER, refresherEnv, refresherScript } from '../../src/refresher.js';
 import { redactSecretData, render, toYamlStream } from '../../src/render.js';
 import type { Settings } from '../../src/settings.js';
-
-const REQUIRED = {
-  'tenant-id': '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  'client-id': 'a1b2c3d4-1111-2222-3333-444455556666',
-  'hub-slug': 'acme',
-  'gcp-project-id': 'bifrost-images',
-  'gcp-project-number': '123456789012',
-  'gcp-service-account': 'bifrost-puller@bifrost-images.iam.gserviceaccount.com',
-  'registry-region': 'us-central1',
-};
-
-function settingsFor(values: Record<string, string> = {}): Settings {
-  return readSettings((name) => ({ ...REQUIRED, ...values } as Record<string, string>)[name] ?? '', {});
-}
+import { IDENTITY_INPUTS, testSettings } from '../support/fixtures.js';
 
 const CONFIG = JSON.stringify({ providers: { openai: { keys: [{ name: 'k', value: 'sk-live-SECRET' }] } } });
 const POSTGRES_CONFIG = JSON.stringify({
@@ -42,7 +29,7 @@ const byKind = <T extends KubernetesObject>(objects: KubernetesObject[], kind: s
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 describe('render: kubernetes federation (the seed chain)', () => {
-  const settings = settingsFor();
+  const settings = testSettings();
   const { objects } = render(settings);
 
   it('renders every object in apply order, in the namespace, labelled as ours', () => {
@@ -74,7 +61,7 @@ describe('render: kubernetes federation (the seed chain)', () => {
         '//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-azure-pool/providers/acme-azure-provider',
       subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
       service_account_impersonation_url:
-        'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/bifrost-puller@bifrost-images.iam.gserviceaccount.com:generateAccessToken',
+        'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/bifrost-puller@acme-hub.iam.gserviceaccount.com:generateAccessToken',
       token_url: 'https://sts.googleapis.com/v1/token',
       credential_source: { file: '/var/run/secrets/azure/tokens/azure-identity-token', format: { type: 'text' } },
     });
@@ -83,7 +70,7 @@ describe('render: kubernetes federation (the seed chain)', () => {
   it('gives the refresher ServiceAccount the client id, and the gateway one no token', () => {
     const refresher = byKind<V1ServiceAccount>(objects, 'ServiceAccount', 'bifrost-sa');
     expect(refresher.metadata?.annotations).toEqual({
-      'azure.workload.identity/client-id': 'a1b2c3d4-1111-2222-3333-444455556666',
+      'azure.workload.identity/client-id': '3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b',
     });
     const gateway = byKind<V1ServiceAccount>(objects, 'ServiceAccount', 'bifrost-gateway');
     expect(gateway.automountServiceAccountToken).toBe(false);
@@ -148,7 +135,7 @@ describe('render: kubernetes federation (the seed chain)', () => {
       terminationGracePeriodSeconds: 60,
     });
     const container = pod.spec!.containers[0]!;
-    expect(container.image).toBe('us-central1-docker.pkg.dev/bifrost-images/acme/bifrost:latest');
+    expect(container.image).toBe('us-central1-docker.pkg.dev/acme-hub/acme/bifrost:latest');
     expect(container.readinessProbe).toMatchObject({ initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5 });
     expect(container.livenessProbe).toMatchObject({ initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 5 });
     expect(container.securityContext?.capabilities?.drop).toEqual(['ALL']);
@@ -168,7 +155,7 @@ describe('render: kubernetes federation (the seed chain)', () => {
 });
 
 describe('render: entra federation', () => {
-  const { objects } = render(settingsFor({ federation: 'entra', 'entra-resource': 'api://bifrost-gcp' }));
+  const { objects } = render(testSettings({ federation: 'entra', 'entra-resource': 'api://bifrost-gcp' }));
 
   it('points the credential config at the Entra token file', () => {
     const configMap = byKind<V1ConfigMap>(objects, 'ConfigMap');
@@ -191,7 +178,7 @@ describe('render: entra federation', () => {
 
 describe('render: config, replicas and warnings', () => {
   it('stores the config in a Secret and rolls the Deployment by its checksum', () => {
-    const settings = settingsFor({ config: CONFIG });
+    const settings = testSettings({ config: CONFIG });
     const { objects } = render(settings);
     const secret = byKind<V1Secret>(objects, 'Secret', 'bifrost-config');
     expect(secret.type).toBe('Opaque');
@@ -202,7 +189,7 @@ describe('render: config, replicas and warnings', () => {
   });
 
   it('redacts Secret values for manifests written to disk', () => {
-    const { objects } = render(settingsFor({ config: CONFIG }));
+    const { objects } = render(testSettings({ config: CONFIG }));
     const redacted = redactSecretData(objects);
     expect(toYamlStream(redacted)).not.toContain(Buffer.from(CONFIG).toString('base64'));
     expect(byKind<V1Secret>(redacted, 'Secret').data).toEqual({ 'config.json': '<redacted>' });
@@ -210,24 +197,24 @@ describe('render: config, replicas and warnings', () => {
   });
 
   it('warns about the latest tag (D9), and not about a pinned one', () => {
-    expect(render(settingsFor()).warnings).toEqual([expect.stringContaining('image-tag is "latest" (D9)')]);
-    expect(render(settingsFor({ 'image-tag': 'v1.4.11' })).warnings).toEqual([]);
+    expect(render(testSettings()).warnings).toEqual([expect.stringContaining('image-tag is "latest" (D9)')]);
+    expect(render(testSettings({ 'image-tag': 'v1.4.11' })).warnings).toEqual([]);
   });
 
   it('warns about replicas > 1 without a Postgres config store (D8), never quoting the config', () => {
-    const sqlite = render(settingsFor({ 'image-tag': 'v1', replicas: '2', config: CONFIG })).warnings;
+    const sqlite = render(testSettings({ 'image-tag': 'v1', replicas: '2', config: CONFIG })).warnings;
     expect(sqlite).toEqual([expect.stringContaining('replicas is 2 but the config has no Postgres config_store (D8)')]);
-    const unknown = render(settingsFor({ 'image-tag': 'v1', replicas: '3' })).warnings;
+    const unknown = render(testSettings({ 'image-tag': 'v1', replicas: '3' })).warnings;
     expect(unknown).toEqual([expect.stringContaining('replicas is 3 and no config input was given (D8)')]);
-    const postgres = render(settingsFor({ 'image-tag': 'v1', replicas: '3', config: POSTGRES_CONFIG })).warnings;
+    const postgres = render(testSettings({ 'image-tag': 'v1', replicas: '3', config: POSTGRES_CONFIG })).warnings;
     expect(postgres).toEqual([]);
-    expect(render(settingsFor({ replicas: '1', 'image-tag': 'v1', config: CONFIG })).warnings).toEqual([]);
+    expect(render(testSettings({ replicas: '1', 'image-tag': 'v1', config: CONFIG })).warnings).toEqual([]);
     expect(JSON.stringify([sqlite, unknown])).not.toMatch(/SECRET|sk-live/);
   });
 
   it('applies replicas, resources, schedule and refresher image from the settings', () => {
     const { objects } = render(
-      settingsFor({
+      testSettings({
         replicas: '0',
         'cpu-request': '100m',
         'memory-limit': '1Gi',
@@ -251,7 +238,7 @@ describe('render: config, replicas and warnings', () => {
 
 describe('toYamlStream', () => {
   it('writes one document per object that parses back to the same objects', () => {
-    const { objects } = render(settingsFor({ config: CONFIG, federation: 'entra', 'entra-resource': 'api://x' }));
+    const { objects } = render(testSettings({ config: CONFIG, federation: 'entra', 'entra-resource': 'api://x' }));
     const stream = toYamlStream(objects);
     const documents = YAML.parseAllDocuments(stream);
     expect(documents).toHaveLength(objects.length);
@@ -318,8 +305,8 @@ function credentialConfigOf(objects: KubernetesObject[]): unknown {
 
 describe('render cannot be steered by string values', () => {
   const bases = {
-    kubernetes: settingsFor({ config: CONFIG }),
-    entra: settingsFor({ config: CONFIG, federation: 'entra', 'entra-resource': 'api://bifrost' }),
+    kubernetes: testSettings({ config: CONFIG }),
+    entra: testSettings({ config: CONFIG, federation: 'entra', 'entra-resource': 'api://bifrost' }),
   };
 
   // Appended to every value, and replacing every value (a bare `on` or `0755` differs from a suffix).
@@ -363,7 +350,7 @@ describe('render cannot be steered by string values', () => {
 describe('validation keeps structural text out of the inputs that render uses', () => {
   // A valid value for every input a user might try to smuggle text through.
   const VALID: Partial<Record<InputName, string>> = {
-    ...REQUIRED,
+    ...IDENTITY_INPUTS,
     'workload-identity-pool': 'acme-pool',
     'workload-identity-provider': 'acme-provider',
     'registry-host': 'registry.example:5000',

@@ -8,8 +8,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { readSettings } from '../../src/inputs.js';
 import { render } from '../../src/render.js';
+import {
+  CLIENT_ID,
+  GCP_PROJECT_ID,
+  GCP_PROJECT_NUMBER,
+  GCP_SERVICE_ACCOUNT,
+  HUB_SLUG,
+  REGISTRY_HOST,
+  testSettings,
+} from '../support/fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const seedPage = path.resolve(repoRoot, '../shared/seed/azure-deployment.mdx');
@@ -124,24 +132,17 @@ const DIFFERENCES: Record<string, Allowance> = {
 
 // ---------------------------------------------------------------------------------------------
 
-/** The page's placeholders, filled with the values the inputs below give. */
+/** The page's placeholders, filled with the values the inputs (fixtures.ts) give. */
 const PLACEHOLDERS: Array<[string, string]> = [
-  ['BIFROST_PROJECT_NUMBER', '123456789012'],
-  ['BIFROST_SA@BIFROST_PROJECT', 'bifrost-puller@bifrost-images'],
-  ['BIFROST_PROJECT', 'bifrost-images'],
-  ['YOUR_HUB_SLUG', 'acme'],
-  ['YOUR_MANAGED_IDENTITY_CLIENT_ID', 'a1b2c3d4-1111-2222-3333-444455556666'],
-  ['REGION-docker.pkg.dev', 'us-central1-docker.pkg.dev'],
+  ['BIFROST_PROJECT_NUMBER', GCP_PROJECT_NUMBER],
+  ['BIFROST_SA@BIFROST_PROJECT', GCP_SERVICE_ACCOUNT.replace(/\.iam\.gserviceaccount\.com$/, '')],
+  ['BIFROST_PROJECT', GCP_PROJECT_ID],
+  ['YOUR_HUB_SLUG', HUB_SLUG],
+  ['YOUR_MANAGED_IDENTITY_CLIENT_ID', CLIENT_ID],
+  ['REGION-docker.pkg.dev', REGISTRY_HOST],
 ];
 
 const SEED_INPUTS: Record<string, string> = {
-  'tenant-id': '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  'client-id': 'a1b2c3d4-1111-2222-3333-444455556666',
-  'hub-slug': 'acme',
-  'gcp-project-id': 'bifrost-images',
-  'gcp-project-number': '123456789012',
-  'gcp-service-account': 'bifrost-puller@bifrost-images.iam.gserviceaccount.com',
-  'registry-region': 'us-central1',
   replicas: '2', // the page's value (warned about: D8)
 };
 
@@ -193,8 +194,7 @@ function seedObjects(): KubernetesObject[] {
 }
 
 function ourObjects(extraInputs: Record<string, string>): KubernetesObject[] {
-  const inputs = { ...SEED_INPUTS, ...extraInputs };
-  return render(readSettings((name) => inputs[name] ?? '', {})).objects;
+  return render(testSettings({ ...SEED_INPUTS, ...extraInputs })).objects;
 }
 
 interface Difference {

@@ -1,18 +1,22 @@
 // Entra ID and Resource Manager emulators started together and wired the way Azure is:
 // Resource Manager accepts only tokens that this Entra issued for the Resource Manager scope.
-// Also a fake GitHub OIDC token minter and Settings for unit tests.
+// Also a fake GitHub OIDC token minter, Settings and a per-test lifecycle for unit tests.
 // For a subprocess (`node dist/index.js`): pass inputs authority-host=world.entra.url,
 // resource-manager-url=world.arm.url, azure-credential=github-oidc, login-client-id=LOGIN_CLIENT_ID,
 // and env NODE_EXTRA_CA_CERTS=ca.caFile plus the ACTIONS_ID_TOKEN_REQUEST_* emulation.
 
-import type { Settings } from '../../../src/settings.js';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../../../src/settings.js';
+import { TENANT_ID, testSettings } from '../fixtures.js';
 import { startArmEmulator, type ArmEmulator, type EmulatedCluster, type EmulatedIdentity } from './arm.js';
 import { startEntraEmulator, type EmulatedFederatedCredential, type EntraEmulator } from './entra.js';
-import type { TestCa } from './test-ca.js';
+import { createTestCa, type TestCa } from './test-ca.js';
 
-export const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 export const LOGIN_CLIENT_ID = '11111111-2222-3333-4444-555555555555'; // the deploying app
+/** The clientId of the spec's IdentityGet example, the identity the unit tests' Resource Manager
+ * serves: the client-id input must match it for the identity check to pass. */
+export const IDENTITY_CLIENT_ID = '4024ab25-56a8-4370-aea6-6389221caf29';
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 export const GITHUB_SUBJECT = 'repo:octo-org/octo-repo:ref:refs/heads/main';
 
@@ -84,74 +88,51 @@ export function fakeGitHubIdToken(audience: string, claims: { sub?: string; iss?
   ].join('.');
 }
 
-/** Settings as inputs.ts would build them, pointed at the emulators. */
+/** Settings read from the inputs of a run against these emulators (entra federation, GitHub
+ * OIDC sign-in, cluster aks1 in rg1), then `azure` and `more` laid over them: they may hold what
+ * readSettings refuses, e.g. a cluster without a subscription. */
 export function azureTestSettings(world: { entra: { url: string }; arm: { url: string } }, azure: Partial<Settings['azure']> = {}, more: Partial<Omit<Settings, 'azure'>> = {}): Settings {
-  return {
+  const settings = testSettings({
     mode: 'verify',
-    names: {
-      namespace: 'bifrost',
-      refresherServiceAccount: 'bifrost-sa',
-      gatewayServiceAccount: 'bifrost-gateway',
-      credentialConfigMap: 'gcp-credential-config',
-      cronJob: 'refresh-ar-secret',
-      pullSecret: 'ar-pull-secret',
-      configSecret: 'bifrost-config',
-      role: 'secret-manager',
-      roleBinding: 'secret-manager-binding',
-      deployment: 'bifrost',
-      service: 'bifrost',
+    'client-id': IDENTITY_CLIENT_ID,
+    federation: 'entra',
+    'entra-resource': AZURE_TOKEN_EXCHANGE_AUDIENCE,
+    'image-tag': 'v1',
+    'subscription-id': SUBSCRIPTION_ID,
+    'resource-group': 'rg1',
+    'cluster-name': 'aks1',
+    'resource-manager-url': world.arm.url,
+    'authority-host': world.entra.url,
+    'azure-credential': 'github-oidc',
+    'login-client-id': LOGIN_CLIENT_ID,
+  });
+  return { ...settings, azure: { ...settings.azure, ...azure }, ...more };
+}
+
+/** For one test file: a throwaway CA for the emulators' HTTPS, made before the file's tests and
+ * removed after them, and `start()`, whose world is closed when the test that started it ends. */
+export function azureWorldPerTest(): { readonly ca: TestCa; start(options?: Omit<AzureWorldOptions, 'ca'>): Promise<AzureWorld> } {
+  let ca: TestCa | undefined;
+  const open: AzureWorld[] = [];
+  beforeAll(() => {
+    ca = createTestCa();
+  });
+  afterAll(() => ca?.cleanup());
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((world) => world.close()));
+  });
+  const current = (): TestCa => {
+    if (!ca) throw new Error('the test CA exists only while the test file runs');
+    return ca;
+  };
+  return {
+    get ca() {
+      return current();
     },
-    identity: {
-      tenantId: TENANT_ID,
-      clientId: '4024ab25-56a8-4370-aea6-6389221caf29', // spec IdentityGet example
-      hubSlug: 'acme',
-      gcpProjectId: 'bifrost-hub',
-      gcpProjectNumber: '123456789012',
-      gcpServiceAccount: 'puller@bifrost-hub.iam.gserviceaccount.com',
-      workloadIdentityPool: 'acme-azure-pool',
-      workloadIdentityProvider: 'acme-azure-provider',
-      registryRegion: 'us-central1',
-      registryHost: 'us-central1-docker.pkg.dev',
-      federation: 'entra',
-      entraResource: 'api://AzureADTokenExchange',
-      entraAuthorityHost: world.entra.url,
-      stsUrl: 'https://sts.googleapis.com/v1/token',
-      iamCredentialsUrl: 'https://iamcredentials.googleapis.com',
+    async start(options = {}) {
+      const world = await startAzureWorld({ ...options, ca: current() });
+      open.push(world);
+      return world;
     },
-    workload: {
-      image: 'us-central1-docker.pkg.dev/bifrost-hub/acme/bifrost:v1',
-      imageTag: 'v1',
-      replicas: 1,
-      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '2Gi' } },
-      refreshSchedule: '*/30 * * * *',
-      refresherImage: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:stable',
-      tokenLifetimeSeconds: 3600,
-    },
-    azure: {
-      subscriptionId: SUBSCRIPTION_ID,
-      resourceGroup: 'rg1',
-      clusterName: 'aks1',
-      admin: false,
-      environment: 'AzureCloud',
-      resourceManagerUrl: world.arm.url,
-      authorityHost: world.entra.url,
-      aksServerAppId: '6dae42f8-4368-4678-94ff-3960e28e3630',
-      identityName: 'bifrost-pull-identity',
-      identityResourceGroup: 'rg1',
-      federatedCredentialName: 'bifrost-federated-credential',
-      manageFederatedCredential: false,
-      credential: 'github-oidc',
-      loginClientId: LOGIN_CLIENT_ID,
-      ...azure,
-    },
-    control: {
-      timeoutSeconds: 600,
-      wait: true,
-      forceConflicts: false,
-      fieldManager: 'bifrost-aks-deploy',
-      runId: '1',
-      runAttempt: '1',
-    },
-    ...more,
   };
 }

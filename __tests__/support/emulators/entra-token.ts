@@ -12,11 +12,13 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeJwtClaims, type ForcedFailure } from './gcp.js';
+import type { RecordedEntraRequest } from './entra.js';
+import type { ForcedFailure } from './gcp.js';
+import { decodeJwtClaims, readBody, sendJson } from './http.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const entraFixtures = path.resolve(repoRoot, '../shared/fixtures/entra');
@@ -33,15 +35,6 @@ export interface EntraTokenEmulatorOptions {
   federatedCredential: { issuer: string; subject: string; audience: string };
   /** `iss` of issued tokens; default the v1 issuer `https://sts.windows.net/{tenant}/`. */
   tokenIssuer?: string;
-}
-
-export interface RecordedEntraRequest {
-  method: string;
-  path: string;
-  status: number;
-  /** Form fields except `client_assertion`. */
-  form?: Record<string, string>;
-  assertionClaims?: { iss?: string; sub?: string; aud?: string | string[] };
 }
 
 export interface EntraTokenEmulator {
@@ -81,20 +74,6 @@ function fixtureDescription(file: string): string {
 function unsignedJwt(claims: Record<string, unknown>): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.${randomBytes(16).toString('base64url')}`;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(body);
 }
 
 export async function startEntraTokenEmulator(options: EntraTokenEmulatorOptions): Promise<EntraTokenEmulator> {
@@ -172,8 +151,8 @@ export async function startEntraTokenEmulator(options: EntraTokenEmulatorOptions
       else if (req.method === 'POST' && tokenPath) answer = handleToken(tokenPath[1], new URLSearchParams(rawBody), record);
       else answer = [404, JSON.stringify({ error: 'not_found' })];
       record.status = answer[0];
-      send(res, answer[0], answer[1]);
-    })().catch((err: unknown) => send(res, 500, JSON.stringify({ error: String(err) })));
+      sendJson(res, answer[0], answer[1]);
+    })().catch((err: unknown) => sendJson(res, 500, JSON.stringify({ error: String(err) })));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeJwtClaims, readBody } from './http.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const entraFixtures = path.resolve(repoRoot, '../shared/fixtures/entra');
@@ -131,7 +132,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     if (form.grant_type !== 'client_credentials' || form.client_assertion_type !== JWT_BEARER || !assertion) {
       return send(400, { error: 'invalid_request', error_description: 'emulator: expected client_credentials with a jwt-bearer client_assertion' });
     }
-    const claims = decodeClaims(assertion);
+    const claims = decodeJwtClaims(assertion) ?? {};
     record.assertionClaims = { iss: claims.iss, sub: claims.sub, aud: claims.aud };
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims.exp === 'number' && claims.exp < now) {
@@ -174,19 +175,3 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
   };
 }
 
-function decodeClaims(jwt: string): { iss?: string; sub?: string; aud?: string | string[]; exp?: number } {
-  try {
-    return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
-  } catch {
-    return {};
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

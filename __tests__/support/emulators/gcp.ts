@@ -15,10 +15,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeJwtClaims, readBody, sendJson } from './http.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const gcpFixtures = path.resolve(repoRoot, '../shared/fixtures/gcp');
@@ -86,38 +87,6 @@ export interface GcpEmulator {
   /** Answer every request to `service` with this body until cleared with `null`. */
   setFailure(service: GcpService, failure: ForcedFailure | null): void;
   close(): Promise<void>;
-}
-
-interface JwtClaims {
-  iss?: string;
-  sub?: string;
-  aud?: string | string[];
-  exp?: number;
-}
-
-/** Decodes a JWT's payload without checking its signature (see the header comment). */
-export function decodeJwtClaims(jwt: string): JwtClaims | undefined {
-  const parts = jwt.trim().split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    return JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as JwtClaims;
-  } catch {
-    return undefined;
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(body);
 }
 
 /** RFC 3339 in UTC without fractional seconds, the form IAM Credentials answers with. */
@@ -241,8 +210,8 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
         answer = [404, JSON.stringify({ error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } })];
       }
       record.status = answer[0];
-      send(res, answer[0], answer[1]);
-    })().catch((err: unknown) => send(res, 500, JSON.stringify({ error: String(err) })));
+      sendJson(res, answer[0], answer[1]);
+    })().catch((err: unknown) => sendJson(res, 500, JSON.stringify({ error: String(err) })));
   });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
