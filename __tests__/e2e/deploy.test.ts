@@ -130,6 +130,16 @@ describe('deploy failures end the run with evidence and a hint', () => {
   });
   afterAll(() => world.close());
 
+  it('without a config and no existing config Secret, fails before applying anything (seed D7)', async () => {
+    const run = await world.run({ config: '' });
+    expect(run.exitCode).toBe(1);
+    const failure = run.annotations.find((a) => a.title === 'Bifrost config missing');
+    expect(failure?.message).toContain(`Secret ${world.namespace}/bifrost-config does not exist`);
+    expect(failure?.message).toContain('Fix: Set the `config` input');
+    expect(JSON.parse(run.outputs.applied)).toEqual([]);
+    await expect(apps.readNamespacedDeployment({ name: 'bifrost', namespace: world.namespace })).rejects.toMatchObject({ code: 404 });
+  });
+
   it('a refresher refused by IAM fails the initial refresh with its log and the IAM hint', async () => {
     const run = await world.run({ 'gcp-service-account': 'not-allowed@acme-hub.iam.gserviceaccount.com' });
     expect(run.exitCode).toBe(1);
