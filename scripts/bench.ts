@@ -4,7 +4,7 @@
 //   - cold start: `node dist/index.js` with no inputs (ends in the input error) vs bare `node -e 0`;
 //   - deploy into a fresh namespace vs a no-change re-run, ROUNDS rounds, each in a new namespace.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { repoRoot } from '../__tests__/support/action.js';
@@ -31,7 +31,10 @@ function timeCommand(args: string[], env: NodeJS.ProcessEnv): number {
 
 async function main(): Promise<void> {
   const dist = path.join(repoRoot, 'dist/index.js');
-  console.log(`dist/index.js: ${(statSync(dist).size / 1024 / 1024).toFixed(1)} MiB (node ${process.version})`);
+  const bytes = readdirSync(path.dirname(dist))
+    .filter((file) => file.endsWith('.js'))
+    .reduce((sum, file) => sum + statSync(path.join(path.dirname(dist), file)).size, 0);
+  console.log(`dist/*.js: ${(bytes / 1024 / 1024).toFixed(1)} MiB, index.js ${(statSync(dist).size / 1024 / 1024).toFixed(1)} MiB (node ${process.version})`);
 
   // Interleaved, so both commands see the same machine load.
   const bare: number[] = [];
