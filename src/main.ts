@@ -91,7 +91,8 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
   }
   setOutputs(core, report);
   annotate(core, report);
-  await writeSummary(core, report);
+  // Runners without job summaries (older GHES, local runs) lack the file: the log says it all.
+  if (env.GITHUB_STEP_SUMMARY) await writeSummary(core, report);
   if (report.failure) core.setFailed(`${report.failure.title}: ${report.failure.message}`);
 }
 

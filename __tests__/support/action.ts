@@ -61,7 +61,11 @@ export async function runAction({ inputs, env = {}, node = process.execPath }: R
     GITHUB_ACTIONS: 'true',
   };
   for (const [name, value] of Object.entries(inputs)) childEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) childEnv[name] = value;
+  // `undefined` removes a variable, e.g. GITHUB_STEP_SUMMARY on a runner without job summaries.
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnv[name];
+    else childEnv[name] = value;
+  }
 
   const started = Date.now();
   const child = spawn(node, [path.join(repoRoot, 'dist/index.js')], { env: childEnv, cwd: runnerTemp });

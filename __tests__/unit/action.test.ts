@@ -1,9 +1,9 @@
 // The bundle as GitHub runs it, where no cluster is needed: invalid inputs and `mode: render`.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { repoRoot, runAction } from '../support/action.js';
 import { IDENTITY_INPUTS } from '../support/fixtures.js';
 
@@ -61,5 +61,12 @@ describe('node dist/index.js', () => {
     const invalid = await runAction({ inputs: {}, node });
     expect(invalid.exitCode).toBe(1);
     expect(invalid.annotations.find((a) => a.title === 'Invalid input')).toBeDefined();
+  });
+
+  it('works on a runner without job summaries (no GITHUB_STEP_SUMMARY)', async () => {
+    const run = await runAction({ inputs: { ...IDENTITY_INPUTS, mode: 'render' }, env: { GITHUB_STEP_SUMMARY: undefined } });
+    expect(run.stdout).not.toContain('Unexpected error');
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['manifests-path']).toBeTruthy();
   });
 });

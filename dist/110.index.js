@@ -1,8 +1,8 @@
-export const id = 208;
-export const ids = [208];
+export const id = 110;
+export const ids = [110];
 export const modules = {
 
-/***/ 5208:
+/***/ 3110:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -1374,6 +1374,252 @@ function connectAzure(settings, deps = {}) {
     return { login, arm };
 }
 
+;// CONCATENATED MODULE: ./src/checks/time.ts
+// Date helpers shared by the snapshot reader and the judges: the API gives Date objects, fixtures
+// and annotations give strings, and evidence speaks in minutes.
+/** client-node gives Date objects; YAML fixtures and annotations give strings. */
+function toDate(value) {
+    if (value === undefined || value === null || value === '')
+        return undefined;
+    const date = value instanceof Date ? value : new Date(value);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+}
+function time(value) {
+    return toDate(value)?.getTime() ?? 0;
+}
+function newest(dates) {
+    return dates.reduce((best, date) => (date && (!best || date > best) ? date : best), undefined);
+}
+function minutesAgo(date, now) {
+    const minutes = Math.round((now.getTime() - date.getTime()) / 60_000);
+    return minutes >= 0 ? `${minutes} min ago` : `in ${-minutes} min`;
+}
+
+;// CONCATENATED MODULE: ./src/checks/jobs.ts
+// The refresher's Jobs: how one ended, which of them needs explaining, and which pod and container
+// hold the log that explains it. Used by the snapshot reader (to fetch that log) and by the judges.
+
+function jobCondition(job, type) {
+    return job.status?.conditions?.find((condition) => condition.type === type && condition.status === 'True');
+}
+/** Complete/Failed decide; FailureTarget (k8s ≥ 1.31) already means the Job will fail. */
+function jobOutcome(job) {
+    if (jobCondition(job, 'Complete'))
+        return 'complete';
+    if (jobCondition(job, 'Failed') || jobCondition(job, 'FailureTarget'))
+        return 'failed';
+    return 'running';
+}
+function jobFailure(job) {
+    const condition = jobCondition(job, 'Failed') ?? jobCondition(job, 'FailureTarget');
+    return condition ? { reason: condition.reason, message: condition.message } : undefined;
+}
+const newestFirst = (items) => [...items].sort((a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp));
+function podsOfJob(pods, jobName) {
+    return pods.filter((pod) => {
+        const labels = pod.metadata?.labels ?? {};
+        return labels['job-name'] === jobName || labels['batch.kubernetes.io/job-name'] === jobName;
+    });
+}
+/**
+ * The Job whose log explains the current state: the newest Job that failed (or is failing) with no
+ * later success. Its newest failed pod, and the container that failed (an init container first).
+ */
+function pickRefresherLogTarget(jobs, pods) {
+    for (const job of newestFirst(jobs)) {
+        const outcome = jobOutcome(job);
+        if (outcome === 'complete')
+            return undefined;
+        if (outcome === 'running' && !(job.status?.failed && job.status.failed > 0))
+            continue;
+        const jobName = job.metadata?.name ?? '';
+        const candidates = newestFirst(podsOfJob(pods, jobName));
+        const pod = candidates.find((candidate) => candidate.status?.phase === 'Failed') ?? candidates[0];
+        return { jobName, podName: pod?.metadata?.name, container: pod ? failedContainer(pod) : undefined };
+    }
+    return undefined;
+}
+function failedContainer(pod) {
+    const failed = (statuses) => (statuses ?? []).find((status) => (status.state?.terminated?.exitCode ?? 0) !== 0 ||
+        (status.lastState?.terminated?.exitCode ?? 0) !== 0 ||
+        status.state?.waiting?.reason === 'CrashLoopBackOff')?.name;
+    return (failed(pod.status?.initContainerStatuses) ?? failed(pod.status?.containerStatuses) ?? pod.spec?.containers[0]?.name);
+}
+
+;// CONCATENATED MODULE: ./src/checks/snapshot.ts
+// The snapshot reader: collectSnapshot reads every object the checks need through the API, in
+// parallel, each once, and keeps only what the judges use. Secret data never leaves this file: the
+// pull secret is summarised to hosts and usernames, and log tails, bodies and API messages pass
+// through redactSecrets (defined here; the judges use it for event messages too).
+
+
+const LOG_TAIL_LINES = 30;
+const BODY_LIMIT = 600;
+async function collectSnapshot(apis, settings) {
+    const { core, apps, batch } = apis;
+    const { names } = settings;
+    const namespace = names.namespace;
+    let apiRequests = 0;
+    const observe = async (read) => {
+        apiRequests++;
+        try {
+            return { state: 'found', value: await read() };
+        }
+        catch (error) {
+            const status = httpStatus(error);
+            return status === 404 ? { state: 'absent' } : { state: 'error', status, message: apiErrorMessage(error) };
+        }
+    };
+    // Round 1: every object, in parallel.
+    const [namespaceRead, serviceAccount, credentialConfig, cronJob, jobList, secret, deployment, service, podList, eventList,] = await Promise.all([
+        observe(() => core.readNamespace({ name: namespace })),
+        observe(() => core.readNamespacedServiceAccount({ name: names.refresherServiceAccount, namespace })),
+        observe(() => core.readNamespacedConfigMap({ name: names.credentialConfigMap, namespace })),
+        observe(() => batch.readNamespacedCronJob({ name: names.cronJob, namespace })),
+        observe(() => batch.listNamespacedJob({ namespace })),
+        observe(() => core.readNamespacedSecret({ name: names.pullSecret, namespace })),
+        observe(() => apps.readNamespacedDeployment({ name: names.deployment, namespace })),
+        observe(() => core.readNamespacedService({ name: names.service, namespace })),
+        observe(() => core.listNamespacedPod({ namespace })),
+        observe(() => core.listNamespacedEvent({ namespace, fieldSelector: 'type=Warning' })),
+    ]);
+    const jobs = mapObserved(jobList, (list) => list.items.filter((job) => isOwnedByCronJob(job, names.cronJob)));
+    // Summarise the secret at once; the V1Secret (with the token) is not kept.
+    const pullSecret = mapObserved(secret, summarisePullSecret);
+    const pods = mapObserved(podList, (list) => list.items);
+    const warningEvents = mapObserved(eventList, (list) => list.items);
+    // Round 2: what depends on round 1 — the failing refresher pod's log and the gateway's /health.
+    const logTarget = jobs.state === 'found' && pods.state === 'found' ? pickRefresherLogTarget(jobs.value, pods.value) : undefined;
+    const [refresherLog, health] = await Promise.all([
+        logTarget ? readRefresherLog(logTarget) : Promise.resolve(undefined),
+        service.state === 'found' ? readHealth(service.value) : Promise.resolve(undefined),
+    ]);
+    return {
+        namespace: namespaceRead,
+        serviceAccount,
+        credentialConfig,
+        cronJob,
+        jobs,
+        pullSecret,
+        deployment,
+        service,
+        pods,
+        warningEvents,
+        refresherLog,
+        health,
+        apiRequests,
+    };
+    async function readRefresherLog(target) {
+        const base = { jobName: target.jobName, podName: target.podName, container: target.container };
+        if (!target.podName)
+            return { ...base, error: 'no pod of this Job exists any more' };
+        apiRequests++;
+        try {
+            const text = await core.readNamespacedPodLog({
+                name: target.podName,
+                namespace,
+                container: target.container,
+                tailLines: LOG_TAIL_LINES,
+            });
+            return { ...base, tail: redactSecrets(String(text ?? '')).trimEnd() };
+        }
+        catch (error) {
+            return { ...base, error: apiErrorMessage(error) };
+        }
+    }
+    async function readHealth(svc) {
+        // Service proxy name is `<service>:<port name or number>`; the port must be given when it is named.
+        const port = svc.spec?.ports?.[0];
+        const proxyName = port ? `${names.service}:${port.name || port.port}` : names.service;
+        const proxyPath = `/api/v1/namespaces/${namespace}/services/${proxyName}/proxy/health`;
+        apiRequests++;
+        try {
+            const body = await core.connectGetNamespacedServiceProxyWithPath({ name: proxyName, namespace, path: 'health' });
+            return { path: proxyPath, status: 200, body: bodyText(body) };
+        }
+        catch (error) {
+            const status = httpStatus(error);
+            if (status === undefined)
+                return { path: proxyPath, body: '', error: apiErrorMessage(error) };
+            return { path: proxyPath, status, body: bodyText(error.body) };
+        }
+    }
+}
+function mapObserved(observed, map) {
+    return observed.state === 'found' ? { state: 'found', value: map(observed.value) } : observed;
+}
+function httpStatus(error) {
+    const code = error?.code;
+    return typeof code === 'number' ? code : undefined;
+}
+/** The API's own message (a Status body) rather than ApiException's text, which carries headers. */
+function apiErrorMessage(error) {
+    const status = httpStatus(error);
+    const body = error?.body;
+    let message;
+    if (typeof body === 'string') {
+        try {
+            message = JSON.parse(body).message ?? body;
+        }
+        catch {
+            message = body;
+        }
+    }
+    else if (body && typeof body === 'object' && typeof body.message === 'string') {
+        message = body.message;
+    }
+    message ??= error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return redactSecrets(status ? `HTTP ${status}: ${message}` : message).slice(0, BODY_LIMIT);
+}
+function bodyText(body) {
+    const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
+    return redactSecrets(text.trim()).slice(0, BODY_LIMIT);
+}
+/** Drop anything token-like before it can reach evidence (a refresher that echoes its token). */
+function redactSecrets(text) {
+    return text
+        .replace(/ya29\.[\w.-]+/g, 'ya29.***')
+        .replace(/eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, '***jwt***')
+        .replace(/(--docker-password[= ])\S+/g, '$1***')
+        .replace(/("(?:password|auth|access_token|accessToken|token)"\s*:\s*")[^"]*"/g, '$1***"');
+}
+function isOwnedByCronJob(job, cronJobName) {
+    return (job.metadata?.ownerReferences ?? []).some((ref) => ref.kind === 'CronJob' && ref.name === cronJobName);
+}
+/**
+ * Summarise a dockerconfigjson Secret: hosts, usernames, annotations and times. The decoded
+ * config is parsed in memory and dropped here; passwords and `auth` never leave this function.
+ */
+function summarisePullSecret(secret) {
+    const summary = {
+        type: secret.type,
+        registries: [],
+        annotations: { ...(secret.metadata?.annotations ?? {}) },
+        createdAt: toDate(secret.metadata?.creationTimestamp),
+        lastWriteAt: newest((secret.metadata?.managedFields ?? []).map((field) => toDate(field.time))),
+    };
+    const encoded = secret.data?.['.dockerconfigjson'];
+    if (encoded === undefined) {
+        summary.parseError = 'no .dockerconfigjson key';
+        return summary;
+    }
+    try {
+        const config = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+        for (const [host, entry] of Object.entries(config.auths ?? {})) {
+            let username = typeof entry?.username === 'string' ? entry.username : undefined;
+            if (username === undefined && typeof entry?.auth === 'string') {
+                const userAndPassword = Buffer.from(entry.auth, 'base64').toString('utf8');
+                username = userAndPassword.slice(0, Math.max(0, userAndPassword.indexOf(':')));
+            }
+            summary.registries.push({ host, username });
+        }
+    }
+    catch {
+        summary.parseError = '.dockerconfigjson is not valid base64 JSON';
+    }
+    return summary;
+}
+
 ;// CONCATENATED MODULE: ./src/refresher.ts
 // The refresher: the script the CronJob's container runs to turn the pod's federated identity
 // into a GCP access token and write it into the registry pull secret.
@@ -1615,301 +1861,20 @@ function credentialConfig(identity) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/checks.ts
-// Kubernetes-side verification. Two halves:
-// - collectSnapshot: reads the objects through the API, in parallel, each once; keeps only what the
-//   checks need (never Secret data: the pull secret is summarised to hosts and usernames).
-// - evaluateChecks: pure judgement of a snapshot at a given time, one CheckResult per check.
-// Evidence is what was seen; hints come from the catalogue in hints.ts when the evidence carries a
-// service's words, else a specific fix.
+;// CONCATENATED MODULE: ./src/checks/verdict.ts
+// What every judge shares: the shape of a verdict (a CheckResult without id and title), the pass /
+// skipped / problem builders (a problem takes its hint from the catalogue in hints.ts when the
+// evidence carries a service's words), the answer for an object that could not be read, and the
+// warning-event summaries that go into evidence.
 
 
 
-
-const LOG_TAIL_LINES = 30;
-const BODY_LIMIT = 600;
-async function collectSnapshot(apis, settings) {
-    const { core, apps, batch } = apis;
-    const { names } = settings;
-    const namespace = names.namespace;
-    let apiRequests = 0;
-    const observe = async (read) => {
-        apiRequests++;
-        try {
-            return { state: 'found', value: await read() };
-        }
-        catch (error) {
-            const status = httpStatus(error);
-            return status === 404 ? { state: 'absent' } : { state: 'error', status, message: apiErrorMessage(error) };
-        }
-    };
-    // Round 1: every object, in parallel.
-    const [namespaceRead, serviceAccount, credentialConfig, cronJob, jobList, secret, deployment, service, podList, eventList,] = await Promise.all([
-        observe(() => core.readNamespace({ name: namespace })),
-        observe(() => core.readNamespacedServiceAccount({ name: names.refresherServiceAccount, namespace })),
-        observe(() => core.readNamespacedConfigMap({ name: names.credentialConfigMap, namespace })),
-        observe(() => batch.readNamespacedCronJob({ name: names.cronJob, namespace })),
-        observe(() => batch.listNamespacedJob({ namespace })),
-        observe(() => core.readNamespacedSecret({ name: names.pullSecret, namespace })),
-        observe(() => apps.readNamespacedDeployment({ name: names.deployment, namespace })),
-        observe(() => core.readNamespacedService({ name: names.service, namespace })),
-        observe(() => core.listNamespacedPod({ namespace })),
-        observe(() => core.listNamespacedEvent({ namespace, fieldSelector: 'type=Warning' })),
-    ]);
-    const jobs = mapObserved(jobList, (list) => list.items.filter((job) => isOwnedByCronJob(job, names.cronJob)));
-    // Summarise the secret at once; the V1Secret (with the token) is not kept.
-    const pullSecret = mapObserved(secret, summarisePullSecret);
-    const pods = mapObserved(podList, (list) => list.items);
-    const warningEvents = mapObserved(eventList, (list) => list.items);
-    // Round 2: what depends on round 1 — the failing refresher pod's log and the gateway's /health.
-    const logTarget = jobs.state === 'found' && pods.state === 'found' ? pickRefresherLogTarget(jobs.value, pods.value) : undefined;
-    const [refresherLog, health] = await Promise.all([
-        logTarget ? readRefresherLog(logTarget) : Promise.resolve(undefined),
-        service.state === 'found' ? readHealth(service.value) : Promise.resolve(undefined),
-    ]);
-    return {
-        namespace: namespaceRead,
-        serviceAccount,
-        credentialConfig,
-        cronJob,
-        jobs,
-        pullSecret,
-        deployment,
-        service,
-        pods,
-        warningEvents,
-        refresherLog,
-        health,
-        apiRequests,
-    };
-    async function readRefresherLog(target) {
-        const base = { jobName: target.jobName, podName: target.podName, container: target.container };
-        if (!target.podName)
-            return { ...base, error: 'no pod of this Job exists any more' };
-        apiRequests++;
-        try {
-            const text = await core.readNamespacedPodLog({
-                name: target.podName,
-                namespace,
-                container: target.container,
-                tailLines: LOG_TAIL_LINES,
-            });
-            return { ...base, tail: redactSecrets(String(text ?? '')).trimEnd() };
-        }
-        catch (error) {
-            return { ...base, error: apiErrorMessage(error) };
-        }
-    }
-    async function readHealth(svc) {
-        // Service proxy name is `<service>:<port name or number>`; the port must be given when it is named.
-        const port = svc.spec?.ports?.[0];
-        const proxyName = port ? `${names.service}:${port.name || port.port}` : names.service;
-        const proxyPath = `/api/v1/namespaces/${namespace}/services/${proxyName}/proxy/health`;
-        apiRequests++;
-        try {
-            const body = await core.connectGetNamespacedServiceProxyWithPath({ name: proxyName, namespace, path: 'health' });
-            return { path: proxyPath, status: 200, body: bodyText(body) };
-        }
-        catch (error) {
-            const status = httpStatus(error);
-            if (status === undefined)
-                return { path: proxyPath, body: '', error: apiErrorMessage(error) };
-            return { path: proxyPath, status, body: bodyText(error.body) };
-        }
-    }
-}
-function mapObserved(observed, map) {
-    return observed.state === 'found' ? { state: 'found', value: map(observed.value) } : observed;
-}
-function httpStatus(error) {
-    const code = error?.code;
-    return typeof code === 'number' ? code : undefined;
-}
-/** The API's own message (a Status body) rather than ApiException's text, which carries headers. */
-function apiErrorMessage(error) {
-    const status = httpStatus(error);
-    const body = error?.body;
-    let message;
-    if (typeof body === 'string') {
-        try {
-            message = JSON.parse(body).message ?? body;
-        }
-        catch {
-            message = body;
-        }
-    }
-    else if (body && typeof body === 'object' && typeof body.message === 'string') {
-        message = body.message;
-    }
-    message ??= error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return redactSecrets(status ? `HTTP ${status}: ${message}` : message).slice(0, BODY_LIMIT);
-}
-function bodyText(body) {
-    const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
-    return redactSecrets(text.trim()).slice(0, BODY_LIMIT);
-}
-/** Drop anything token-like before it can reach evidence (a refresher that echoes its token). */
-function redactSecrets(text) {
-    return text
-        .replace(/ya29\.[\w.-]+/g, 'ya29.***')
-        .replace(/eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, '***jwt***')
-        .replace(/(--docker-password[= ])\S+/g, '$1***')
-        .replace(/("(?:password|auth|access_token|accessToken|token)"\s*:\s*")[^"]*"/g, '$1***"');
-}
-function isOwnedByCronJob(job, cronJobName) {
-    return (job.metadata?.ownerReferences ?? []).some((ref) => ref.kind === 'CronJob' && ref.name === cronJobName);
-}
-/**
- * Summarise a dockerconfigjson Secret: hosts, usernames, annotations and times. The decoded
- * config is parsed in memory and dropped here; passwords and `auth` never leave this function.
- */
-function summarisePullSecret(secret) {
-    const summary = {
-        type: secret.type,
-        registries: [],
-        annotations: { ...(secret.metadata?.annotations ?? {}) },
-        createdAt: toDate(secret.metadata?.creationTimestamp),
-        lastWriteAt: newest((secret.metadata?.managedFields ?? []).map((field) => toDate(field.time))),
-    };
-    const encoded = secret.data?.['.dockerconfigjson'];
-    if (encoded === undefined) {
-        summary.parseError = 'no .dockerconfigjson key';
-        return summary;
-    }
-    try {
-        const config = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
-        for (const [host, entry] of Object.entries(config.auths ?? {})) {
-            let username = typeof entry?.username === 'string' ? entry.username : undefined;
-            if (username === undefined && typeof entry?.auth === 'string') {
-                const userAndPassword = Buffer.from(entry.auth, 'base64').toString('utf8');
-                username = userAndPassword.slice(0, Math.max(0, userAndPassword.indexOf(':')));
-            }
-            summary.registries.push({ host, username });
-        }
-    }
-    catch {
-        summary.parseError = '.dockerconfigjson is not valid base64 JSON';
-    }
-    return summary;
-}
-function jobCondition(job, type) {
-    return job.status?.conditions?.find((condition) => condition.type === type && condition.status === 'True');
-}
-/** Complete/Failed decide; FailureTarget (k8s ≥ 1.31) already means the Job will fail. */
-function jobOutcome(job) {
-    if (jobCondition(job, 'Complete'))
-        return 'complete';
-    if (jobCondition(job, 'Failed') || jobCondition(job, 'FailureTarget'))
-        return 'failed';
-    return 'running';
-}
-function jobFailure(job) {
-    const condition = jobCondition(job, 'Failed') ?? jobCondition(job, 'FailureTarget');
-    return condition ? { reason: condition.reason, message: condition.message } : undefined;
-}
-const newestFirst = (items) => [...items].sort((a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp));
-function podsOfJob(pods, jobName) {
-    return pods.filter((pod) => {
-        const labels = pod.metadata?.labels ?? {};
-        return labels['job-name'] === jobName || labels['batch.kubernetes.io/job-name'] === jobName;
-    });
-}
-/**
- * The Job whose log explains the current state: the newest Job that failed (or is failing) with no
- * later success. Its newest failed pod, and the container that failed (an init container first).
- */
-function pickRefresherLogTarget(jobs, pods) {
-    for (const job of newestFirst(jobs)) {
-        const outcome = jobOutcome(job);
-        if (outcome === 'complete')
-            return undefined;
-        if (outcome === 'running' && !(job.status?.failed && job.status.failed > 0))
-            continue;
-        const jobName = job.metadata?.name ?? '';
-        const candidates = newestFirst(podsOfJob(pods, jobName));
-        const pod = candidates.find((candidate) => candidate.status?.phase === 'Failed') ?? candidates[0];
-        return { jobName, podName: pod?.metadata?.name, container: pod ? failedContainer(pod) : undefined };
-    }
-    return undefined;
-}
-function failedContainer(pod) {
-    const failed = (statuses) => (statuses ?? []).find((status) => (status.state?.terminated?.exitCode ?? 0) !== 0 ||
-        (status.lastState?.terminated?.exitCode ?? 0) !== 0 ||
-        status.state?.waiting?.reason === 'CrashLoopBackOff')?.name;
-    return (failed(pod.status?.initContainerStatuses) ?? failed(pod.status?.containerStatuses) ?? pod.spec?.containers[0]?.name);
-}
-// ── Judgement ────────────────────────────────────────────────────────────────────────────────
-const CHECK_IDS = [
-    'namespace',
-    'service-account-client-id',
-    'refresher-workload-identity-label',
-    'credential-config',
-    'cronjob-healthy',
-    'pull-secret',
-    'deployment-available',
-    'pods-healthy',
-    'refresher-identity-injection',
-    'gateway-health',
-];
-const WORKLOAD_IDENTITY_LABEL = 'azure.workload.identity/use';
-const CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';
-const FEDERATED_TOKEN_FILE_ENV = 'AZURE_FEDERATED_TOKEN_FILE';
-const PULL_SECRET_USERNAME = 'oauth2accesstoken';
-/** Where the azure-workload-identity webhook puts the token when the pod does not mount its own (D6). */
-const WEBHOOK_TOKEN_FILES = [
-    '/var/run/secrets/azure/tokens/azure-identity-token', // webhook ≤ 1.5
-    '/var/run/secrets/azure/wi/token/azure-identity-token', // webhook ≥ 1.6
-];
-const UNHEALTHY_WAITING_REASONS = new Set([
-    'ImagePullBackOff',
-    'ErrImagePull',
-    'CreateContainerConfigError',
-    'CrashLoopBackOff',
-    'InvalidImageName',
-]);
-/** Warn when the pull secret's token has less left than this. */
-const EXPIRY_WARNING_MS = 5 * 60_000;
 const pass = (evidence) => ({ status: 'pass', evidence });
 const skipped = (evidence) => ({ status: 'skipped', evidence });
 /** A fail or warn: the catalogue's hint when the evidence carries a known message, else `fallback`. */
 function problem(status, evidence, fallback, hintSource = evidence) {
     const known = findHint(hintSource);
     return { status, evidence, hint: known ? formatHint(known) : fallback };
-}
-const TITLES = {
-    namespace: (s) => `Namespace ${s.names.namespace} exists`,
-    'service-account-client-id': (s) => `ServiceAccount ${s.names.refresherServiceAccount} names the managed identity client id`,
-    'refresher-workload-identity-label': (s) => `CronJob ${s.names.cronJob} pod template has ${WORKLOAD_IDENTITY_LABEL}: "true"`,
-    'credential-config': (s) => `ConfigMap ${s.names.credentialConfigMap} holds the expected credential config`,
-    'cronjob-healthy': (s) => `CronJob ${s.names.cronJob} runs and succeeds`,
-    'pull-secret': (s) => `Pull secret ${s.names.pullSecret} is present and fresh`,
-    'deployment-available': (s) => `Deployment ${s.names.deployment} is available and rolled out`,
-    'pods-healthy': (s) => `Gateway pods of ${s.names.deployment} are healthy`,
-    'refresher-identity-injection': () => 'Refresher pod carries the Azure workload identity token',
-    'gateway-health': (s) => `Gateway /health answers 200 through Service ${s.names.service}`,
-};
-const JUDGES = {
-    namespace: judgeNamespace,
-    'service-account-client-id': judgeServiceAccount,
-    'refresher-workload-identity-label': judgeWorkloadIdentityLabel,
-    'credential-config': judgeCredentialConfig,
-    'cronjob-healthy': judgeCronJob,
-    'pull-secret': judgePullSecret,
-    'deployment-available': judgeDeployment,
-    'pods-healthy': judgePods,
-    'refresher-identity-injection': judgeIdentityInjection,
-    'gateway-health': judgeGatewayHealth,
-};
-/** Pure: the same snapshot, settings and time give the same results. */
-function evaluateChecks(snapshot, settings, now) {
-    const namespaceMissing = snapshot.namespace.state === 'absent';
-    return CHECK_IDS.map((id) => {
-        const title = TITLES[id](settings);
-        if (namespaceMissing && id !== 'namespace') {
-            return { id, title, ...skipped(`namespace ${settings.names.namespace} does not exist`) };
-        }
-        return { id, title, ...JUDGES[id](snapshot, settings, now) };
-    });
 }
 const REDEPLOY = 'Re-run the action with mode: deploy to create it.';
 /** The shared answer for a read that did not succeed. */
@@ -1918,16 +1883,49 @@ function unreadable(observed, what) {
         return problem('fail', `${what} not found`, REDEPLOY);
     return problem('fail', `could not read ${what}: ${observed.message}`, 'The identity the action runs as could not read this object; give it read access to the namespace.');
 }
-function judgeNamespace(snapshot, settings) {
-    const observed = snapshot.namespace;
-    if (observed.state !== 'found')
-        return unreadable(observed, `namespace ${settings.names.namespace}`);
-    const phase = observed.value.status?.phase ?? 'Active';
-    if (phase !== 'Active') {
-        return problem('fail', `namespace ${settings.names.namespace} is ${phase}`, 'The namespace is being deleted; wait until it is gone, then deploy again.');
-    }
-    return pass(`namespace ${settings.names.namespace} is Active`);
+function podName(pod) {
+    return pod.metadata?.name ?? '';
 }
+function eventsFor(snapshot, objectNames) {
+    if (snapshot.warningEvents.state !== 'found')
+        return [];
+    const wanted = new Set(objectNames);
+    return snapshot.warningEvents.value.filter((event) => wanted.has(event.involvedObject.name ?? ''));
+}
+/** One line per distinct reason + message, newest first, with counts. */
+function summariseEvents(events) {
+    const byText = new Map();
+    for (const event of events) {
+        const text = `${event.reason ?? ''}: ${redactSecrets(event.message ?? '')}`;
+        const seen = byText.get(text) ?? { count: 0, last: 0 };
+        seen.count += event.count ?? 1;
+        seen.last = Math.max(seen.last, time(event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp));
+        byText.set(text, seen);
+    }
+    return [...byText.entries()]
+        .sort((a, b) => b[1].last - a[1].last)
+        .slice(0, 8)
+        .map(([text, { count }]) => (count > 1 ? `${text} (x${count})` : text))
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/checks/identity-judges.ts
+// Judges of the refresher's identity: can its pod prove who it is to Entra and Google? The
+// ServiceAccount's client id, the workload identity label on the pod template, the GCP credential
+// config, and the token the webhook (or the pod itself) mounts into the running pod.
+
+
+
+
+
+const WORKLOAD_IDENTITY_LABEL = 'azure.workload.identity/use';
+const CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';
+const FEDERATED_TOKEN_FILE_ENV = 'AZURE_FEDERATED_TOKEN_FILE';
+/** Where the azure-workload-identity webhook puts the token when the pod does not mount its own (D6). */
+const WEBHOOK_TOKEN_FILES = [
+    '/var/run/secrets/azure/tokens/azure-identity-token', // webhook ≤ 1.5
+    '/var/run/secrets/azure/wi/token/azure-identity-token', // webhook ≥ 1.6
+];
 function judgeServiceAccount(snapshot, settings) {
     const name = settings.names.refresherServiceAccount;
     const observed = snapshot.serviceAccount;
@@ -2069,6 +2067,40 @@ function judgeCredentialConfig(snapshot, settings) {
     }
     return pass(summary);
 }
+function judgeIdentityInjection(snapshot) {
+    const jobs = snapshot.jobs.state === 'found' ? snapshot.jobs.value : [];
+    const pods = snapshot.pods.state === 'found' ? snapshot.pods.value : [];
+    const jobNames = new Set(jobs.map((job) => job.metadata?.name));
+    const refresherPods = newestFirst(pods.filter((pod) => {
+        const labels = pod.metadata?.labels ?? {};
+        return jobNames.has(labels['job-name']) || jobNames.has(labels['batch.kubernetes.io/job-name']);
+    }));
+    const pod = refresherPods[0];
+    if (!pod)
+        return skipped('no refresher pod exists now (finished Jobs keep their pods only until the history limit)');
+    const spec = pod.spec;
+    const files = projectedTokenFiles(spec);
+    const envFiles = spec
+        ? allContainers(spec).flatMap((container) => (container.env ?? []).filter((env) => env.name === FEDERATED_TOKEN_FILE_ENV).map((env) => env.value ?? ''))
+        : [];
+    if (files.length > 0 || envFiles.length > 0) {
+        const parts = [
+            files.length > 0
+                ? `projected token (audience ${AZURE_TOKEN_EXCHANGE_AUDIENCE}) at ${[...new Set(files)].join(', ')}`
+                : '',
+            envFiles.length > 0 ? `${FEDERATED_TOKEN_FILE_ENV}=${[...new Set(envFiles)].join(', ')}` : '',
+        ].filter(Boolean);
+        return pass(`pod ${podName(pod)}: ${parts.join('; ')}`);
+    }
+    return problem('fail', `pod ${podName(pod)} has no projected token for ${AZURE_TOKEN_EXCHANGE_AUDIENCE} and no ${FEDERATED_TOKEN_FILE_ENV}`, `The webhook injects the token only into pods labelled ${WORKLOAD_IDENTITY_LABEL}: "true" (on the pod, not the ` +
+        'ServiceAccount — D6) and only when AKS workload identity is enabled (`az aks update --enable-oidc-issuer ' +
+        '--enable-workload-identity`). Re-run with mode: deploy: the rendered CronJob mounts its own token.');
+}
+
+;// CONCATENATED MODULE: ./src/checks/schedule.ts
+// How often a CronJob runs, from its cron schedule: the refresher judge calls a success stale after
+// two periods. Only the shapes this action and its users write are read exactly; anything else
+// counts as hourly.
 /** Minutes between runs of a 5-field cron schedule; simple cases only, else one hour. */
 function schedulePeriodMinutes(schedule) {
     const macros = {
@@ -2110,6 +2142,18 @@ function largestGap(points, cycle) {
     const sorted = [...new Set(points)].sort((a, b) => a - b);
     return Math.max(...sorted.map((point, i) => (i + 1 < sorted.length ? sorted[i + 1] : sorted[0] + cycle) - point));
 }
+
+;// CONCATENATED MODULE: ./src/checks/refresher-judges.ts
+// Judges of the refresher's work: does the CronJob run and succeed often enough, and is the pull
+// secret it writes there, shaped for Artifact Registry, and not yet expired?
+
+
+
+
+
+const PULL_SECRET_USERNAME = 'oauth2accesstoken';
+/** Warn when the pull secret's token has less left than this. */
+const EXPIRY_WARNING_MS = 5 * 60_000;
 function judgeCronJob(snapshot, settings, now) {
     const name = settings.names.cronJob;
     if (snapshot.cronJob.state !== 'found')
@@ -2254,6 +2298,28 @@ function secretExpiry(secret, lifetimeSeconds) {
         source: `${source} + ${Math.round(lifetimeSeconds / 60)} min token lifetime`,
     };
 }
+
+;// CONCATENATED MODULE: ./src/checks/workload-judges.ts
+// Judges of the gateway's side: the namespace, the Deployment's rollout, its pods' containers and
+// scheduling, and Bifrost's own /health answer through the API server's service proxy.
+
+const UNHEALTHY_WAITING_REASONS = new Set([
+    'ImagePullBackOff',
+    'ErrImagePull',
+    'CreateContainerConfigError',
+    'CrashLoopBackOff',
+    'InvalidImageName',
+]);
+function judgeNamespace(snapshot, settings) {
+    const observed = snapshot.namespace;
+    if (observed.state !== 'found')
+        return unreadable(observed, `namespace ${settings.names.namespace}`);
+    const phase = observed.value.status?.phase ?? 'Active';
+    if (phase !== 'Active') {
+        return problem('fail', `namespace ${settings.names.namespace} is ${phase}`, 'The namespace is being deleted; wait until it is gone, then deploy again.');
+    }
+    return pass(`namespace ${settings.names.namespace} is Active`);
+}
 function judgeDeployment(snapshot, settings) {
     const name = settings.names.deployment;
     if (snapshot.deployment.state !== 'found')
@@ -2291,9 +2357,6 @@ function judgeDeployment(snapshot, settings) {
         return problem('warn', `${counts}; Available, but the rollout of the current generation is not complete`, seePods);
     }
     return pass(counts);
-}
-function podName(pod) {
-    return pod.metadata?.name ?? '';
 }
 function gatewayPods(snapshot, settings) {
     if (snapshot.pods.state !== 'found')
@@ -2344,35 +2407,6 @@ function judgePods(snapshot, settings) {
     return problem('fail', evidence, 'Describe a pod for the whole story: ' +
         `\`kubectl describe pod -n ${settings.names.namespace} -l app=${deploymentName}\`.`);
 }
-function judgeIdentityInjection(snapshot) {
-    const jobs = snapshot.jobs.state === 'found' ? snapshot.jobs.value : [];
-    const pods = snapshot.pods.state === 'found' ? snapshot.pods.value : [];
-    const jobNames = new Set(jobs.map((job) => job.metadata?.name));
-    const refresherPods = newestFirst(pods.filter((pod) => {
-        const labels = pod.metadata?.labels ?? {};
-        return jobNames.has(labels['job-name']) || jobNames.has(labels['batch.kubernetes.io/job-name']);
-    }));
-    const pod = refresherPods[0];
-    if (!pod)
-        return skipped('no refresher pod exists now (finished Jobs keep their pods only until the history limit)');
-    const spec = pod.spec;
-    const files = projectedTokenFiles(spec);
-    const envFiles = spec
-        ? allContainers(spec).flatMap((container) => (container.env ?? []).filter((env) => env.name === FEDERATED_TOKEN_FILE_ENV).map((env) => env.value ?? ''))
-        : [];
-    if (files.length > 0 || envFiles.length > 0) {
-        const parts = [
-            files.length > 0
-                ? `projected token (audience ${AZURE_TOKEN_EXCHANGE_AUDIENCE}) at ${[...new Set(files)].join(', ')}`
-                : '',
-            envFiles.length > 0 ? `${FEDERATED_TOKEN_FILE_ENV}=${[...new Set(envFiles)].join(', ')}` : '',
-        ].filter(Boolean);
-        return pass(`pod ${podName(pod)}: ${parts.join('; ')}`);
-    }
-    return problem('fail', `pod ${podName(pod)} has no projected token for ${AZURE_TOKEN_EXCHANGE_AUDIENCE} and no ${FEDERATED_TOKEN_FILE_ENV}`, `The webhook injects the token only into pods labelled ${WORKLOAD_IDENTITY_LABEL}: "true" (on the pod, not the ` +
-        'ServiceAccount — D6) and only when AKS workload identity is enabled (`az aks update --enable-oidc-issuer ' +
-        '--enable-workload-identity`). Re-run with mode: deploy: the rendered CronJob mounts its own token.');
-}
 function judgeGatewayHealth(snapshot, settings) {
     if (snapshot.service.state !== 'found')
         return unreadable(snapshot.service, `Service ${settings.names.service}`);
@@ -2415,46 +2449,86 @@ function apiServerStatusMessage(body) {
         return undefined;
     }
 }
-// ── Small helpers ────────────────────────────────────────────────────────────────────────────
-function eventsFor(snapshot, objectNames) {
-    if (snapshot.warningEvents.state !== 'found')
-        return [];
-    const wanted = new Set(objectNames);
-    return snapshot.warningEvents.value.filter((event) => wanted.has(event.involvedObject.name ?? ''));
+
+;// CONCATENATED MODULE: ./src/checks/evaluate.ts
+// The list of checks and their evaluation: CHECK_IDS (their order in the report), a title per check,
+// and the judge that decides each one. evaluateChecks is pure, so the same snapshot gives the same
+// results in the action, the tests and the troubleshooting docs.
+
+
+
+
+const CHECK_IDS = [
+    'namespace',
+    'service-account-client-id',
+    'refresher-workload-identity-label',
+    'credential-config',
+    'cronjob-healthy',
+    'pull-secret',
+    'deployment-available',
+    'pods-healthy',
+    'refresher-identity-injection',
+    'gateway-health',
+];
+const TITLES = {
+    namespace: (s) => `Namespace ${s.names.namespace} exists`,
+    'service-account-client-id': (s) => `ServiceAccount ${s.names.refresherServiceAccount} names the managed identity client id`,
+    'refresher-workload-identity-label': (s) => `CronJob ${s.names.cronJob} pod template has ${WORKLOAD_IDENTITY_LABEL}: "true"`,
+    'credential-config': (s) => `ConfigMap ${s.names.credentialConfigMap} holds the expected credential config`,
+    'cronjob-healthy': (s) => `CronJob ${s.names.cronJob} runs and succeeds`,
+    'pull-secret': (s) => `Pull secret ${s.names.pullSecret} is present and fresh`,
+    'deployment-available': (s) => `Deployment ${s.names.deployment} is available and rolled out`,
+    'pods-healthy': (s) => `Gateway pods of ${s.names.deployment} are healthy`,
+    'refresher-identity-injection': () => 'Refresher pod carries the Azure workload identity token',
+    'gateway-health': (s) => `Gateway /health answers 200 through Service ${s.names.service}`,
+};
+const JUDGES = {
+    namespace: judgeNamespace,
+    'service-account-client-id': judgeServiceAccount,
+    'refresher-workload-identity-label': judgeWorkloadIdentityLabel,
+    'credential-config': judgeCredentialConfig,
+    'cronjob-healthy': judgeCronJob,
+    'pull-secret': judgePullSecret,
+    'deployment-available': judgeDeployment,
+    'pods-healthy': judgePods,
+    'refresher-identity-injection': judgeIdentityInjection,
+    'gateway-health': judgeGatewayHealth,
+};
+/** Pure: the same snapshot, settings and time give the same results. */
+function evaluateChecks(snapshot, settings, now) {
+    const namespaceMissing = snapshot.namespace.state === 'absent';
+    return CHECK_IDS.map((id) => {
+        const title = TITLES[id](settings);
+        if (namespaceMissing && id !== 'namespace') {
+            return { id, title, ...skipped(`namespace ${settings.names.namespace} does not exist`) };
+        }
+        return { id, title, ...JUDGES[id](snapshot, settings, now) };
+    });
 }
-/** One line per distinct reason + message, newest first, with counts. */
-function summariseEvents(events) {
-    const byText = new Map();
-    for (const event of events) {
-        const text = `${event.reason ?? ''}: ${redactSecrets(event.message ?? '')}`;
-        const seen = byText.get(text) ?? { count: 0, last: 0 };
-        seen.count += event.count ?? 1;
-        seen.last = Math.max(seen.last, time(event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp));
-        byText.set(text, seen);
-    }
-    return [...byText.entries()]
-        .sort((a, b) => b[1].last - a[1].last)
-        .slice(0, 8)
-        .map(([text, { count }]) => (count > 1 ? `${text} (x${count})` : text))
-        .join('\n');
-}
-/** client-node gives Date objects; YAML fixtures and annotations give strings. */
-function toDate(value) {
-    if (value === undefined || value === null || value === '')
-        return undefined;
-    const date = value instanceof Date ? value : new Date(value);
-    return Number.isNaN(date.getTime()) ? undefined : date;
-}
-function time(value) {
-    return toDate(value)?.getTime() ?? 0;
-}
-function newest(dates) {
-    return dates.reduce((best, date) => (date && (!best || date > best) ? date : best), undefined);
-}
-function minutesAgo(date, now) {
-    const minutes = Math.round((now.getTime() - date.getTime()) / 60_000);
-    return minutes >= 0 ? `${minutes} min ago` : `in ${-minutes} min`;
-}
+
+;// CONCATENATED MODULE: ./src/checks.ts
+// Kubernetes-side verification. Two halves:
+// - collectSnapshot: reads the objects through the API, in parallel, each once; keeps only what the
+//   checks need (never Secret data: the pull secret is summarised to hosts and usernames).
+// - evaluateChecks: pure judgement of a snapshot at a given time, one CheckResult per check.
+// Evidence is what was seen; hints come from the catalogue in hints.ts when the evidence carries a
+// service's words, else a specific fix.
+//
+// One small file per concern under ./checks/; this module re-exports their public API:
+//   snapshot.ts          the snapshot types, collectSnapshot, pull-secret summary, redaction
+//   jobs.ts              refresher Job outcomes and which pod's log explains a failure
+//   schedule.ts          cron schedule → minutes between runs
+//   evaluate.ts          CHECK_IDS, titles, the judge of each check, evaluateChecks
+//   verdict.ts           what judges share: pass/skipped/problem, unreadable objects, event summaries
+//   identity-judges.ts   ServiceAccount client id, workload identity label, credential config, token injection
+//   refresher-judges.ts  CronJob runs and successes, pull secret shape and expiry
+//   workload-judges.ts   namespace, Deployment rollout, gateway pods, /health
+//   time.ts              date helpers
+
+
+
+
+
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
@@ -3982,7 +4056,9 @@ async function run({ core, env, now = () => new Date() }) {
     }
     setOutputs(core, report);
     annotate(core, report);
-    await writeSummary(core, report);
+    // Runners without job summaries (older GHES, local runs) lack the file: the log says it all.
+    if (env.GITHUB_STEP_SUMMARY)
+        await writeSummary(core, report);
     if (report.failure)
         core.setFailed(`${report.failure.title}: ${report.failure.message}`);
 }

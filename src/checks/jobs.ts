@@ -1,0 +1,69 @@
+// The refresher's Jobs: how one ended, which of them needs explaining, and which pod and container
+// hold the log that explains it. Used by the snapshot reader (to fetch that log) and by the judges.
+
+import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
+import { time } from './time.js';
+
+type JobOutcome = 'complete' | 'failed' | 'running';
+
+function jobCondition(job: V1Job, type: string) {
+  return job.status?.conditions?.find((condition) => condition.type === type && condition.status === 'True');
+}
+
+/** Complete/Failed decide; FailureTarget (k8s ≥ 1.31) already means the Job will fail. */
+export function jobOutcome(job: V1Job): JobOutcome {
+  if (jobCondition(job, 'Complete')) return 'complete';
+  if (jobCondition(job, 'Failed') || jobCondition(job, 'FailureTarget')) return 'failed';
+  return 'running';
+}
+
+export function jobFailure(job: V1Job): { reason?: string; message?: string } | undefined {
+  const condition = jobCondition(job, 'Failed') ?? jobCondition(job, 'FailureTarget');
+  return condition ? { reason: condition.reason, message: condition.message } : undefined;
+}
+
+export const newestFirst = <T extends { metadata?: { creationTimestamp?: Date } }>(items: T[]): T[] =>
+  [...items].sort((a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp));
+
+export function podsOfJob(pods: V1Pod[], jobName: string): V1Pod[] {
+  return pods.filter((pod) => {
+    const labels = pod.metadata?.labels ?? {};
+    return labels['job-name'] === jobName || labels['batch.kubernetes.io/job-name'] === jobName;
+  });
+}
+
+export interface RefresherLogTarget {
+  jobName: string;
+  podName?: string;
+  container?: string;
+}
+
+/**
+ * The Job whose log explains the current state: the newest Job that failed (or is failing) with no
+ * later success. Its newest failed pod, and the container that failed (an init container first).
+ */
+export function pickRefresherLogTarget(jobs: V1Job[], pods: V1Pod[]): RefresherLogTarget | undefined {
+  for (const job of newestFirst(jobs)) {
+    const outcome = jobOutcome(job);
+    if (outcome === 'complete') return undefined;
+    if (outcome === 'running' && !(job.status?.failed && job.status.failed > 0)) continue;
+    const jobName = job.metadata?.name ?? '';
+    const candidates = newestFirst(podsOfJob(pods, jobName));
+    const pod = candidates.find((candidate) => candidate.status?.phase === 'Failed') ?? candidates[0];
+    return { jobName, podName: pod?.metadata?.name, container: pod ? failedContainer(pod) : undefined };
+  }
+  return undefined;
+}
+
+function failedContainer(pod: V1Pod): string | undefined {
+  const failed = (statuses: V1ContainerStatus[] | undefined) =>
+    (statuses ?? []).find(
+      (status) =>
+        (status.state?.terminated?.exitCode ?? 0) !== 0 ||
+        (status.lastState?.terminated?.exitCode ?? 0) !== 0 ||
+        status.state?.waiting?.reason === 'CrashLoopBackOff',
+    )?.name;
+  return (
+    failed(pod.status?.initContainerStatuses) ?? failed(pod.status?.containerStatuses) ?? pod.spec?.containers[0]?.name
+  );
+}
