@@ -2299,17 +2299,455 @@ function secretExpiry(secret, lifetimeSeconds) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/kube.ts
+// The Kubernetes client: server-side apply, a Job made from the CronJob, watching it and the
+// rollout to an outcome, and the evidence (pod log tail, events) a failure report needs.
+// Everything goes through @kubernetes/client-node against whatever API server the KubeConfig
+// names; tests use a real one (scripts/cluster.sh).
+
+/** An API call that failed, with what we were doing and what the server said. */
+class KubeError extends Error {
+    operation;
+    status;
+    reason;
+    serverMessage;
+    constructor(operation, status, reason, serverMessage) {
+        super(`${operation}: ${status ? `HTTP ${status} ` : ''}${reason ? `${reason}: ` : ''}${serverMessage}`);
+        this.operation = operation;
+        this.status = status;
+        this.reason = reason;
+        this.serverMessage = serverMessage;
+        this.name = 'KubeError';
+    }
+}
+/** Server-side apply refused because another field manager owns some of our fields. */
+class ApplyConflictError extends Error {
+    object;
+    conflicts;
+    constructor(object, conflicts) {
+        super(`Apply of ${object} conflicts with another field manager: ` +
+            conflicts.map((c) => `${c.field} (owned by "${c.manager}")`).join(', '));
+        this.object = object;
+        this.conflicts = conflicts;
+        this.name = 'ApplyConflictError';
+    }
+}
+/** Waiting reasons that mean "fix something", not "wait longer": the rollout watch stops on
+ * them and the pods-healthy check fails on them, so deploy and verify agree. */
+const STUCK_WAITING_REASONS = new Set([
+    'ImagePullBackOff',
+    'ErrImagePull',
+    'InvalidImageName',
+    'ErrImageNeverPull',
+    'CreateContainerConfigError',
+    'CreateContainerError',
+    'CrashLoopBackOff',
+]);
+class KubeClient {
+    kubeConfig;
+    fieldManager;
+    core;
+    apps;
+    batch;
+    objects;
+    constructor(kubeConfig, fieldManager) {
+        this.kubeConfig = kubeConfig;
+        this.fieldManager = fieldManager;
+        this.core = kubeConfig.makeApiClient(dist/* CoreV1Api */.f5Y);
+        this.apps = kubeConfig.makeApiClient(dist/* AppsV1Api */.eY6);
+        this.batch = kubeConfig.makeApiClient(dist/* BatchV1Api */.Q8C);
+        this.objects = dist/* KubernetesObjectApi */.e1Y.makeApiClient(kubeConfig);
+    }
+    /** Server-side apply each object in order with our one field manager. The action is judged
+     * by resourceVersion: unchanged when the server had nothing to change. */
+    async applyAll(objects, force) {
+        const applied = [];
+        for (const object of objects)
+            applied.push(await this.apply(object, force));
+        return applied;
+    }
+    async apply(object, force) {
+        const { kind = '', metadata = {} } = object;
+        const label = kube_describe(object);
+        const before = await this.readOrUndefined(object);
+        let after;
+        try {
+            after = await this.objects.patch(object, undefined, undefined, this.fieldManager, force, dist/* PatchStrategy */.Qve.ServerSideApply);
+        }
+        catch (error) {
+            const conflicts = fieldConflicts(error);
+            if (conflicts.length > 0)
+                throw new ApplyConflictError(label, conflicts);
+            throw wrap(`apply ${label}`, error);
+        }
+        const action = !before
+            ? 'created'
+            : before.metadata?.resourceVersion === after.metadata?.resourceVersion
+                ? 'unchanged'
+                : 'configured';
+        return { kind, name: metadata.name ?? '', namespace: metadata.namespace, action };
+    }
+    async readOrUndefined(object) {
+        try {
+            return await this.objects.read({
+                apiVersion: object.apiVersion,
+                kind: object.kind,
+                metadata: { name: object.metadata?.name ?? '', namespace: object.metadata?.namespace },
+            });
+        }
+        catch (error) {
+            if (statusOf(error) === 404)
+                return undefined;
+            throw wrap(`read ${kube_describe(object)}`, error);
+        }
+    }
+    /** True when the Secret exists. Its data is dropped unread. */
+    async secretExists(namespace, name) {
+        try {
+            await this.core.readNamespacedSecret({ name, namespace });
+            return true;
+        }
+        catch (error) {
+            if (statusOf(error) === 404)
+                return false;
+            throw wrap(`read Secret ${namespace}/${name}`, error);
+        }
+    }
+    /** What `kubectl create job --from=cronjob/<cronJob> <jobName>` does, over the API. */
+    async createJobFromCronJob(namespace, cronJobName, jobName) {
+        let cronJob;
+        try {
+            cronJob = await this.batch.readNamespacedCronJob({ name: cronJobName, namespace });
+        }
+        catch (error) {
+            throw wrap(`read CronJob ${namespace}/${cronJobName}`, error);
+        }
+        const template = cronJob.spec?.jobTemplate;
+        const body = {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            metadata: {
+                name: jobName,
+                namespace,
+                annotations: { 'cronjob.kubernetes.io/instantiate': 'manual', ...template?.metadata?.annotations },
+                labels: template?.metadata?.labels,
+                ownerReferences: [
+                    {
+                        apiVersion: 'batch/v1',
+                        kind: 'CronJob',
+                        name: cronJobName,
+                        uid: cronJob.metadata?.uid ?? '',
+                        controller: true,
+                    },
+                ],
+            },
+            spec: template?.spec,
+        };
+        try {
+            return await this.batch.createNamespacedJob({ namespace, body, fieldManager: this.fieldManager });
+        }
+        catch (error) {
+            throw wrap(`create Job ${namespace}/${jobName} from CronJob ${cronJobName}`, error);
+        }
+    }
+    /** Watch the Job (and its pods) until it completes, fails, or a pod is stuck. */
+    async waitForJob(namespace, jobName, signal) {
+        let job;
+        return watchUntil(this.kubeConfig, [
+            {
+                path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+                query: { fieldSelector: `metadata.name=${jobName}` },
+                onEvent: (_type, object) => {
+                    job = object;
+                    const conditions = object.status?.conditions ?? [];
+                    const isTrue = (type) => conditions.find((c) => c.type === type && c.status === 'True');
+                    if (isTrue('Complete'))
+                        return { status: 'complete', job: object };
+                    // FailureTarget comes first (pods still terminating); Failed follows. Either is final.
+                    const failed = isTrue('Failed') ?? isTrue('FailureTarget');
+                    if (failed) {
+                        return { status: 'failed', job: object, reason: failed.reason ?? 'Failed', message: failed.message ?? '' };
+                    }
+                    return undefined;
+                },
+            },
+            {
+                path: `/api/v1/namespaces/${namespace}/pods`,
+                query: { labelSelector: `job-name=${jobName}` },
+                onEvent: (type, pod) => {
+                    if (type === 'DELETED')
+                        return undefined;
+                    const stuck = stuckContainer(pod);
+                    if (stuck)
+                        return { status: 'stuck', job, stuck };
+                    // The first failed attempt ends the wait: the Job's retries back off 10 s, 20 s, …
+                    // and a refresher failure is almost always configuration, not chance.
+                    const failed = pod.status?.phase === 'Failed' ? terminatedContainer(pod) : undefined;
+                    return failed ? { status: 'failed', job, reason: 'PodFailed', message: failed } : undefined;
+                },
+            },
+        ], signal);
+    }
+    /** Watch the Deployment until its current generation is Available with every replica updated,
+     * stopping early when a pod of the new ReplicaSet is stuck or progress is exceeded. */
+    async waitForRollout(namespace, name, signal) {
+        let deployment;
+        let currentHash;
+        const pods = new Map();
+        const stuckInCurrentReplicaSet = () => {
+            if (!currentHash)
+                return undefined;
+            for (const pod of pods.values()) {
+                if (pod.metadata?.labels?.['pod-template-hash'] !== currentHash || pod.metadata?.deletionTimestamp)
+                    continue;
+                const stuck = stuckContainer(pod);
+                if (stuck)
+                    return { status: 'stuck', deployment, stuck };
+            }
+            return undefined;
+        };
+        const selector = await this.deploymentSelector(namespace, name);
+        return watchUntil(this.kubeConfig, [
+            {
+                path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
+                query: { fieldSelector: `metadata.name=${name}` },
+                onEvent: async (_type, object) => {
+                    deployment = object;
+                    const observed = (object.status?.observedGeneration ?? 0) >= (object.metadata?.generation ?? 1);
+                    if (!observed)
+                        return undefined;
+                    const progressing = object.status?.conditions?.find((c) => c.type === 'Progressing');
+                    if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+                        return { status: 'failed', deployment: object, reason: progressing.reason, message: progressing.message ?? '' };
+                    }
+                    if (rolloutComplete(object))
+                        return { status: 'available', deployment: object };
+                    currentHash = await this.currentPodTemplateHash(namespace, object);
+                    return stuckInCurrentReplicaSet();
+                },
+            },
+            {
+                path: `/api/v1/namespaces/${namespace}/pods`,
+                query: { labelSelector: selector },
+                onEvent: (type, pod) => {
+                    const podName = pod.metadata?.name ?? '';
+                    if (type === 'DELETED')
+                        pods.delete(podName);
+                    else
+                        pods.set(podName, pod);
+                    return stuckInCurrentReplicaSet();
+                },
+            },
+        ], signal);
+    }
+    async deploymentSelector(namespace, name) {
+        try {
+            const deployment = await this.apps.readNamespacedDeployment({ name, namespace });
+            const labels = deployment.spec?.selector?.matchLabels ?? {};
+            return Object.entries(labels)
+                .map(([key, value]) => `${key}=${value}`)
+                .join(',');
+        }
+        catch (error) {
+            throw wrap(`read Deployment ${namespace}/${name}`, error);
+        }
+    }
+    /** The pod-template-hash of the ReplicaSet holding the Deployment's current revision. */
+    async currentPodTemplateHash(namespace, deployment) {
+        const revision = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+        if (!revision)
+            return undefined;
+        const list = await this.apps.listNamespacedReplicaSet({
+            namespace,
+            labelSelector: Object.entries(deployment.spec?.selector?.matchLabels ?? {})
+                .map(([key, value]) => `${key}=${value}`)
+                .join(','),
+        });
+        const current = list.items.find((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision &&
+            rs.metadata?.ownerReferences?.some((owner) => owner.uid === deployment.metadata?.uid));
+        return current?.metadata?.labels?.['pod-template-hash'];
+    }
+    /** Pods of a Job, newest first. */
+    async jobPods(namespace, jobName) {
+        const list = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
+        return list.items.sort((a, b) => kube_time(b.metadata?.creationTimestamp) - kube_time(a.metadata?.creationTimestamp));
+    }
+    /** The last lines a container printed; empty when the log cannot be read (reported, not thrown). */
+    async logTail(namespace, pod, container, lines = 30) {
+        try {
+            return await this.core.readNamespacedPodLog({ name: pod, namespace, container, tailLines: lines });
+        }
+        catch (error) {
+            return `(log unavailable: ${wrap('read log', error).message})`;
+        }
+    }
+    /** Events about one object, oldest first. */
+    async eventsFor(namespace, objectName) {
+        const list = await this.core.listNamespacedEvent({
+            namespace,
+            fieldSelector: `involvedObject.name=${objectName}`,
+        });
+        return list.items.sort((a, b) => eventTime(a) - eventTime(b));
+    }
+}
+/** The first container (init containers included) waiting for a reason that will not resolve. */
+function stuckContainer(pod) {
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    for (const status of statuses) {
+        const waiting = status.state?.waiting;
+        if (waiting?.reason && STUCK_WAITING_REASONS.has(waiting.reason)) {
+            return { pod: pod.metadata?.name ?? '', container: status.name, reason: waiting.reason, message: waiting.message ?? '' };
+        }
+    }
+    return undefined;
+}
+/** `pod <name>: container <c> exited with code N: <message>` for a Failed pod. */
+function terminatedContainer(pod) {
+    const status = pod.status?.containerStatuses?.find((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
+    const terminated = status?.state?.terminated;
+    if (!terminated)
+        return `pod ${pod.metadata?.name} failed${pod.status?.message ? `: ${pod.status.message}` : ''}`;
+    return `pod ${pod.metadata?.name}: container ${status.name} exited with code ${terminated.exitCode}${terminated.message ? `: ${terminated.message}` : ''}`;
+}
+function rolloutComplete(deployment) {
+    const want = deployment.spec?.replicas ?? 1;
+    const status = deployment.status ?? {};
+    const available = status.conditions?.find((c) => c.type === 'Available')?.status === 'True';
+    return (available &&
+        (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) &&
+        (status.updatedReplicas ?? 0) === want &&
+        (status.availableReplicas ?? 0) === want &&
+        (status.replicas ?? 0) === want // old pods gone
+    );
+}
+function formatEvents(events) {
+    return events.map((e) => `${e.type ?? ''} ${e.reason ?? ''}: ${e.message ?? ''}`.trim());
+}
+/**
+ * Run several watches until one handler returns a value (or the signal aborts). A watch the
+ * server closes is resumed from the last resourceVersion it delivered; a 410 Gone restarts it
+ * from the current state (the server then replays every object as ADDED).
+ */
+function watchUntil(kubeConfig, specs, signal) {
+    const watch = new dist/* Watch */.ox1(kubeConfig);
+    const controllers = new Set();
+    let settled = false;
+    return new Promise((resolve, reject) => {
+        const finish = (action) => {
+            if (settled)
+                return;
+            settled = true;
+            signal.removeEventListener('abort', onAbort);
+            for (const controller of controllers)
+                controller.abort();
+            action();
+        };
+        const onAbort = () => finish(() => reject(signal.reason));
+        if (signal.aborted)
+            return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        const start = (spec, resourceVersion, failures) => {
+            if (settled)
+                return;
+            let lastVersion = resourceVersion;
+            // Handlers run one at a time so async ones see events in order.
+            let queue = Promise.resolve();
+            watch
+                .watch(spec.path, { ...spec.query, allowWatchBookmarks: true, ...(lastVersion ? { resourceVersion: lastVersion } : {}) }, (type, object) => {
+                if (type === 'ERROR') {
+                    if (object?.code === 410)
+                        lastVersion = undefined;
+                    return;
+                }
+                lastVersion = object?.metadata?.resourceVersion ?? lastVersion;
+                if (type === 'BOOKMARK')
+                    return;
+                queue = queue.then(async () => {
+                    if (settled)
+                        return;
+                    try {
+                        const value = await spec.onEvent(type, object);
+                        if (value !== undefined)
+                            finish(() => resolve(value));
+                    }
+                    catch (error) {
+                        finish(() => reject(error));
+                    }
+                });
+            }, (error) => {
+                if (settled)
+                    return;
+                // The server ends watches routinely; reconnect. Give up after repeated errors.
+                if (error && failures >= 5)
+                    return finish(() => reject(wrap(`watch ${spec.path}`, error)));
+                setTimeout(() => start(spec, lastVersion, error ? failures + 1 : 0), error ? 500 * (failures + 1) : 0);
+            })
+                .then((controller) => (settled ? controller.abort() : controllers.add(controller)), (error) => {
+                if (settled)
+                    return;
+                if (failures >= 5)
+                    return finish(() => reject(wrap(`watch ${spec.path}`, error)));
+                setTimeout(() => start(spec, lastVersion, failures + 1), 500 * (failures + 1));
+            });
+        };
+        for (const spec of specs)
+            start(spec, undefined, 0);
+    });
+}
+function kube_describe(object) {
+    const ns = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
+    return `${object.kind} ${ns}${object.metadata?.name}`;
+}
+function statusOf(error) {
+    const code = error?.code;
+    return typeof code === 'number' ? code : undefined;
+}
+/** The Kubernetes Status object in an ApiException body (string or parsed). */
+function statusBody(error) {
+    const body = error?.body;
+    if (typeof body === 'string') {
+        try {
+            return JSON.parse(body);
+        }
+        catch {
+            return { message: body };
+        }
+    }
+    return body ?? {};
+}
+function wrap(operation, error) {
+    if (error instanceof KubeError)
+        return error;
+    const status = statusOf(error);
+    const body = statusBody(error);
+    const message = body.message ?? (error instanceof Error ? error.message : String(error));
+    return new KubeError(operation, status, body.reason, message);
+}
+/** Server-side apply conflicts: 409 with causes of type FieldManagerConflict. */
+function fieldConflicts(error) {
+    if (statusOf(error) !== 409)
+        return [];
+    const causes = statusBody(error).details?.causes ?? [];
+    return causes
+        .filter((cause) => cause.reason === 'FieldManagerConflict')
+        .map((cause) => ({
+        field: cause.field ?? '',
+        manager: /conflict with "([^"]+)"/.exec(cause.message ?? '')?.[1] ?? 'another manager',
+        message: cause.message ?? '',
+    }));
+}
+function kube_time(value) {
+    return value ? new Date(value).getTime() : 0;
+}
+function eventTime(event) {
+    return kube_time(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp);
+}
+
 ;// CONCATENATED MODULE: ./src/checks/workload-judges.ts
 // Judges of the gateway's side: the namespace, the Deployment's rollout, its pods' containers and
 // scheduling, and Bifrost's own /health answer through the API server's service proxy.
 
-const UNHEALTHY_WAITING_REASONS = new Set([
-    'ImagePullBackOff',
-    'ErrImagePull',
-    'CreateContainerConfigError',
-    'CrashLoopBackOff',
-    'InvalidImageName',
-]);
+
 function judgeNamespace(snapshot, settings) {
     const observed = snapshot.namespace;
     if (observed.state !== 'found')
@@ -2386,7 +2824,7 @@ function judgePods(snapshot, settings) {
         const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
         for (const status of statuses) {
             const waiting = status.state?.waiting;
-            if (waiting?.reason && UNHEALTHY_WAITING_REASONS.has(waiting.reason)) {
+            if (waiting?.reason && STUCK_WAITING_REASONS.has(waiting.reason)) {
                 const last = status.lastState?.terminated;
                 const lastText = last ? ` (last exit ${last.exitCode}${last.reason ? ` ${last.reason}` : ''})` : '';
                 const what = `${waiting.reason}: ${waiting.message ?? ''}${lastText}`;
@@ -3056,449 +3494,6 @@ function readEnv(inputs, env, name, fallback) {
 }
 function trimSlash(url) {
     return url.replace(/\/+$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/kube.ts
-// The Kubernetes client: server-side apply, a Job made from the CronJob, watching it and the
-// rollout to an outcome, and the evidence (pod log tail, events) a failure report needs.
-// Everything goes through @kubernetes/client-node against whatever API server the KubeConfig
-// names; tests use a real one (scripts/cluster.sh).
-
-/** An API call that failed, with what we were doing and what the server said. */
-class KubeError extends Error {
-    operation;
-    status;
-    reason;
-    serverMessage;
-    constructor(operation, status, reason, serverMessage) {
-        super(`${operation}: ${status ? `HTTP ${status} ` : ''}${reason ? `${reason}: ` : ''}${serverMessage}`);
-        this.operation = operation;
-        this.status = status;
-        this.reason = reason;
-        this.serverMessage = serverMessage;
-        this.name = 'KubeError';
-    }
-}
-/** Server-side apply refused because another field manager owns some of our fields. */
-class ApplyConflictError extends Error {
-    object;
-    conflicts;
-    constructor(object, conflicts) {
-        super(`Apply of ${object} conflicts with another field manager: ` +
-            conflicts.map((c) => `${c.field} (owned by "${c.manager}")`).join(', '));
-        this.object = object;
-        this.conflicts = conflicts;
-        this.name = 'ApplyConflictError';
-    }
-}
-/** Waiting reasons that mean "fix something", not "wait longer". */
-const STUCK_WAITING_REASONS = new Set([
-    'ImagePullBackOff',
-    'ErrImagePull',
-    'InvalidImageName',
-    'ErrImageNeverPull',
-    'CreateContainerConfigError',
-    'CreateContainerError',
-    'CrashLoopBackOff',
-]);
-class KubeClient {
-    kubeConfig;
-    fieldManager;
-    core;
-    apps;
-    batch;
-    objects;
-    constructor(kubeConfig, fieldManager) {
-        this.kubeConfig = kubeConfig;
-        this.fieldManager = fieldManager;
-        this.core = kubeConfig.makeApiClient(dist/* CoreV1Api */.f5Y);
-        this.apps = kubeConfig.makeApiClient(dist/* AppsV1Api */.eY6);
-        this.batch = kubeConfig.makeApiClient(dist/* BatchV1Api */.Q8C);
-        this.objects = dist/* KubernetesObjectApi */.e1Y.makeApiClient(kubeConfig);
-    }
-    /** Server-side apply each object in order with our one field manager. The action is judged
-     * by resourceVersion: unchanged when the server had nothing to change. */
-    async applyAll(objects, force) {
-        const applied = [];
-        for (const object of objects)
-            applied.push(await this.apply(object, force));
-        return applied;
-    }
-    async apply(object, force) {
-        const { kind = '', metadata = {} } = object;
-        const label = kube_describe(object);
-        const before = await this.readOrUndefined(object);
-        let after;
-        try {
-            after = await this.objects.patch(object, undefined, undefined, this.fieldManager, force, dist/* PatchStrategy */.Qve.ServerSideApply);
-        }
-        catch (error) {
-            const conflicts = fieldConflicts(error);
-            if (conflicts.length > 0)
-                throw new ApplyConflictError(label, conflicts);
-            throw wrap(`apply ${label}`, error);
-        }
-        const action = !before
-            ? 'created'
-            : before.metadata?.resourceVersion === after.metadata?.resourceVersion
-                ? 'unchanged'
-                : 'configured';
-        return { kind, name: metadata.name ?? '', namespace: metadata.namespace, action };
-    }
-    async readOrUndefined(object) {
-        try {
-            return await this.objects.read({
-                apiVersion: object.apiVersion,
-                kind: object.kind,
-                metadata: { name: object.metadata?.name ?? '', namespace: object.metadata?.namespace },
-            });
-        }
-        catch (error) {
-            if (statusOf(error) === 404)
-                return undefined;
-            throw wrap(`read ${kube_describe(object)}`, error);
-        }
-    }
-    /** True when the Secret exists. Its data is dropped unread. */
-    async secretExists(namespace, name) {
-        try {
-            await this.core.readNamespacedSecret({ name, namespace });
-            return true;
-        }
-        catch (error) {
-            if (statusOf(error) === 404)
-                return false;
-            throw wrap(`read Secret ${namespace}/${name}`, error);
-        }
-    }
-    /** What `kubectl create job --from=cronjob/<cronJob> <jobName>` does, over the API. */
-    async createJobFromCronJob(namespace, cronJobName, jobName) {
-        let cronJob;
-        try {
-            cronJob = await this.batch.readNamespacedCronJob({ name: cronJobName, namespace });
-        }
-        catch (error) {
-            throw wrap(`read CronJob ${namespace}/${cronJobName}`, error);
-        }
-        const template = cronJob.spec?.jobTemplate;
-        const body = {
-            apiVersion: 'batch/v1',
-            kind: 'Job',
-            metadata: {
-                name: jobName,
-                namespace,
-                annotations: { 'cronjob.kubernetes.io/instantiate': 'manual', ...template?.metadata?.annotations },
-                labels: template?.metadata?.labels,
-                ownerReferences: [
-                    {
-                        apiVersion: 'batch/v1',
-                        kind: 'CronJob',
-                        name: cronJobName,
-                        uid: cronJob.metadata?.uid ?? '',
-                        controller: true,
-                    },
-                ],
-            },
-            spec: template?.spec,
-        };
-        try {
-            return await this.batch.createNamespacedJob({ namespace, body, fieldManager: this.fieldManager });
-        }
-        catch (error) {
-            throw wrap(`create Job ${namespace}/${jobName} from CronJob ${cronJobName}`, error);
-        }
-    }
-    /** Watch the Job (and its pods) until it completes, fails, or a pod is stuck. */
-    async waitForJob(namespace, jobName, signal) {
-        let job;
-        return watchUntil(this.kubeConfig, [
-            {
-                path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-                query: { fieldSelector: `metadata.name=${jobName}` },
-                onEvent: (_type, object) => {
-                    job = object;
-                    const conditions = object.status?.conditions ?? [];
-                    const isTrue = (type) => conditions.find((c) => c.type === type && c.status === 'True');
-                    if (isTrue('Complete'))
-                        return { status: 'complete', job: object };
-                    // FailureTarget comes first (pods still terminating); Failed follows. Either is final.
-                    const failed = isTrue('Failed') ?? isTrue('FailureTarget');
-                    if (failed) {
-                        return { status: 'failed', job: object, reason: failed.reason ?? 'Failed', message: failed.message ?? '' };
-                    }
-                    return undefined;
-                },
-            },
-            {
-                path: `/api/v1/namespaces/${namespace}/pods`,
-                query: { labelSelector: `job-name=${jobName}` },
-                onEvent: (type, pod) => {
-                    if (type === 'DELETED')
-                        return undefined;
-                    const stuck = stuckContainer(pod);
-                    if (stuck)
-                        return { status: 'stuck', job, stuck };
-                    // The first failed attempt ends the wait: the Job's retries back off 10 s, 20 s, …
-                    // and a refresher failure is almost always configuration, not chance.
-                    const failed = pod.status?.phase === 'Failed' ? terminatedContainer(pod) : undefined;
-                    return failed ? { status: 'failed', job, reason: 'PodFailed', message: failed } : undefined;
-                },
-            },
-        ], signal);
-    }
-    /** Watch the Deployment until its current generation is Available with every replica updated,
-     * stopping early when a pod of the new ReplicaSet is stuck or progress is exceeded. */
-    async waitForRollout(namespace, name, signal) {
-        let deployment;
-        let currentHash;
-        const pods = new Map();
-        const stuckInCurrentReplicaSet = () => {
-            if (!currentHash)
-                return undefined;
-            for (const pod of pods.values()) {
-                if (pod.metadata?.labels?.['pod-template-hash'] !== currentHash || pod.metadata?.deletionTimestamp)
-                    continue;
-                const stuck = stuckContainer(pod);
-                if (stuck)
-                    return { status: 'stuck', deployment, stuck };
-            }
-            return undefined;
-        };
-        const selector = await this.deploymentSelector(namespace, name);
-        return watchUntil(this.kubeConfig, [
-            {
-                path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
-                query: { fieldSelector: `metadata.name=${name}` },
-                onEvent: async (_type, object) => {
-                    deployment = object;
-                    const observed = (object.status?.observedGeneration ?? 0) >= (object.metadata?.generation ?? 1);
-                    if (!observed)
-                        return undefined;
-                    const progressing = object.status?.conditions?.find((c) => c.type === 'Progressing');
-                    if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
-                        return { status: 'failed', deployment: object, reason: progressing.reason, message: progressing.message ?? '' };
-                    }
-                    if (rolloutComplete(object))
-                        return { status: 'available', deployment: object };
-                    currentHash = await this.currentPodTemplateHash(namespace, object);
-                    return stuckInCurrentReplicaSet();
-                },
-            },
-            {
-                path: `/api/v1/namespaces/${namespace}/pods`,
-                query: { labelSelector: selector },
-                onEvent: (type, pod) => {
-                    const podName = pod.metadata?.name ?? '';
-                    if (type === 'DELETED')
-                        pods.delete(podName);
-                    else
-                        pods.set(podName, pod);
-                    return stuckInCurrentReplicaSet();
-                },
-            },
-        ], signal);
-    }
-    async deploymentSelector(namespace, name) {
-        try {
-            const deployment = await this.apps.readNamespacedDeployment({ name, namespace });
-            const labels = deployment.spec?.selector?.matchLabels ?? {};
-            return Object.entries(labels)
-                .map(([key, value]) => `${key}=${value}`)
-                .join(',');
-        }
-        catch (error) {
-            throw wrap(`read Deployment ${namespace}/${name}`, error);
-        }
-    }
-    /** The pod-template-hash of the ReplicaSet holding the Deployment's current revision. */
-    async currentPodTemplateHash(namespace, deployment) {
-        const revision = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
-        if (!revision)
-            return undefined;
-        const list = await this.apps.listNamespacedReplicaSet({
-            namespace,
-            labelSelector: Object.entries(deployment.spec?.selector?.matchLabels ?? {})
-                .map(([key, value]) => `${key}=${value}`)
-                .join(','),
-        });
-        const current = list.items.find((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision &&
-            rs.metadata?.ownerReferences?.some((owner) => owner.uid === deployment.metadata?.uid));
-        return current?.metadata?.labels?.['pod-template-hash'];
-    }
-    /** Pods of a Job, newest first. */
-    async jobPods(namespace, jobName) {
-        const list = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-        return list.items.sort((a, b) => kube_time(b.metadata?.creationTimestamp) - kube_time(a.metadata?.creationTimestamp));
-    }
-    /** The last lines a container printed; empty when the log cannot be read (reported, not thrown). */
-    async logTail(namespace, pod, container, lines = 30) {
-        try {
-            return await this.core.readNamespacedPodLog({ name: pod, namespace, container, tailLines: lines });
-        }
-        catch (error) {
-            return `(log unavailable: ${wrap('read log', error).message})`;
-        }
-    }
-    /** Events about one object, oldest first. */
-    async eventsFor(namespace, objectName) {
-        const list = await this.core.listNamespacedEvent({
-            namespace,
-            fieldSelector: `involvedObject.name=${objectName}`,
-        });
-        return list.items.sort((a, b) => eventTime(a) - eventTime(b));
-    }
-}
-/** The first container (init containers included) waiting for a reason that will not resolve. */
-function stuckContainer(pod) {
-    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-    for (const status of statuses) {
-        const waiting = status.state?.waiting;
-        if (waiting?.reason && STUCK_WAITING_REASONS.has(waiting.reason)) {
-            return { pod: pod.metadata?.name ?? '', container: status.name, reason: waiting.reason, message: waiting.message ?? '' };
-        }
-    }
-    return undefined;
-}
-/** `pod <name>: container <c> exited with code N: <message>` for a Failed pod. */
-function terminatedContainer(pod) {
-    const status = pod.status?.containerStatuses?.find((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
-    const terminated = status?.state?.terminated;
-    if (!terminated)
-        return `pod ${pod.metadata?.name} failed${pod.status?.message ? `: ${pod.status.message}` : ''}`;
-    return `pod ${pod.metadata?.name}: container ${status.name} exited with code ${terminated.exitCode}${terminated.message ? `: ${terminated.message}` : ''}`;
-}
-function rolloutComplete(deployment) {
-    const want = deployment.spec?.replicas ?? 1;
-    const status = deployment.status ?? {};
-    const available = status.conditions?.find((c) => c.type === 'Available')?.status === 'True';
-    return (available &&
-        (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) &&
-        (status.updatedReplicas ?? 0) === want &&
-        (status.availableReplicas ?? 0) === want &&
-        (status.replicas ?? 0) === want // old pods gone
-    );
-}
-function formatEvents(events) {
-    return events.map((e) => `${e.type ?? ''} ${e.reason ?? ''}: ${e.message ?? ''}`.trim());
-}
-/**
- * Run several watches until one handler returns a value (or the signal aborts). A watch the
- * server closes is resumed from the last resourceVersion it delivered; a 410 Gone restarts it
- * from the current state (the server then replays every object as ADDED).
- */
-function watchUntil(kubeConfig, specs, signal) {
-    const watch = new dist/* Watch */.ox1(kubeConfig);
-    const controllers = new Set();
-    let settled = false;
-    return new Promise((resolve, reject) => {
-        const finish = (action) => {
-            if (settled)
-                return;
-            settled = true;
-            signal.removeEventListener('abort', onAbort);
-            for (const controller of controllers)
-                controller.abort();
-            action();
-        };
-        const onAbort = () => finish(() => reject(signal.reason));
-        if (signal.aborted)
-            return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        const start = (spec, resourceVersion, failures) => {
-            if (settled)
-                return;
-            let lastVersion = resourceVersion;
-            // Handlers run one at a time so async ones see events in order.
-            let queue = Promise.resolve();
-            watch
-                .watch(spec.path, { ...spec.query, allowWatchBookmarks: true, ...(lastVersion ? { resourceVersion: lastVersion } : {}) }, (type, object) => {
-                if (type === 'ERROR') {
-                    if (object?.code === 410)
-                        lastVersion = undefined;
-                    return;
-                }
-                lastVersion = object?.metadata?.resourceVersion ?? lastVersion;
-                if (type === 'BOOKMARK')
-                    return;
-                queue = queue.then(async () => {
-                    if (settled)
-                        return;
-                    try {
-                        const value = await spec.onEvent(type, object);
-                        if (value !== undefined)
-                            finish(() => resolve(value));
-                    }
-                    catch (error) {
-                        finish(() => reject(error));
-                    }
-                });
-            }, (error) => {
-                if (settled)
-                    return;
-                // The server ends watches routinely; reconnect. Give up after repeated errors.
-                if (error && failures >= 5)
-                    return finish(() => reject(wrap(`watch ${spec.path}`, error)));
-                setTimeout(() => start(spec, lastVersion, error ? failures + 1 : 0), error ? 500 * (failures + 1) : 0);
-            })
-                .then((controller) => (settled ? controller.abort() : controllers.add(controller)), (error) => {
-                if (settled)
-                    return;
-                if (failures >= 5)
-                    return finish(() => reject(wrap(`watch ${spec.path}`, error)));
-                setTimeout(() => start(spec, lastVersion, failures + 1), 500 * (failures + 1));
-            });
-        };
-        for (const spec of specs)
-            start(spec, undefined, 0);
-    });
-}
-function kube_describe(object) {
-    const ns = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
-    return `${object.kind} ${ns}${object.metadata?.name}`;
-}
-function statusOf(error) {
-    const code = error?.code;
-    return typeof code === 'number' ? code : undefined;
-}
-/** The Kubernetes Status object in an ApiException body (string or parsed). */
-function statusBody(error) {
-    const body = error?.body;
-    if (typeof body === 'string') {
-        try {
-            return JSON.parse(body);
-        }
-        catch {
-            return { message: body };
-        }
-    }
-    return body ?? {};
-}
-function wrap(operation, error) {
-    if (error instanceof KubeError)
-        return error;
-    const status = statusOf(error);
-    const body = statusBody(error);
-    const message = body.message ?? (error instanceof Error ? error.message : String(error));
-    return new KubeError(operation, status, body.reason, message);
-}
-/** Server-side apply conflicts: 409 with causes of type FieldManagerConflict. */
-function fieldConflicts(error) {
-    if (statusOf(error) !== 409)
-        return [];
-    const causes = statusBody(error).details?.causes ?? [];
-    return causes
-        .filter((cause) => cause.reason === 'FieldManagerConflict')
-        .map((cause) => ({
-        field: cause.field ?? '',
-        manager: /conflict with "([^"]+)"/.exec(cause.message ?? '')?.[1] ?? 'another manager',
-        message: cause.message ?? '',
-    }));
-}
-function kube_time(value) {
-    return value ? new Date(value).getTime() : 0;
-}
-function eventTime(event) {
-    return kube_time(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp);
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js

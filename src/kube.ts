@@ -78,7 +78,8 @@ export type RolloutOutcome =
   | { status: 'failed'; deployment: V1Deployment; reason: string; message: string }
   | { status: 'stuck'; deployment: V1Deployment | undefined; stuck: StuckPod };
 
-/** Waiting reasons that mean "fix something", not "wait longer". */
+/** Waiting reasons that mean "fix something", not "wait longer": the rollout watch stops on
+ * them and the pods-healthy check fails on them, so deploy and verify agree. */
 export const STUCK_WAITING_REASONS = new Set([
   'ImagePullBackOff',
   'ErrImagePull',

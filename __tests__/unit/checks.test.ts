@@ -1,3 +1,4 @@
+import { STUCK_WAITING_REASONS } from '../../src/kube.js';
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -761,6 +762,17 @@ describe('pods-healthy', () => {
     );
     expect(result.evidence).toContain('FailedToRetrieveImagePullSecret: Unable to retrieve some image pull secrets');
     expect(result.hint).toBe(formatHint(hintById('pull-secret-missing')));
+  });
+
+  it('fails on every waiting reason the rollout watch stops on, so deploy and verify agree', () => {
+    for (const reason of STUCK_WAITING_REASONS) {
+      const snapshot = healthySnapshot();
+      const waiting = { name: 'bifrost', ready: false, restartCount: 0, image: 'bifrost', imageID: '', state: { waiting: { reason, message: 'why' } } };
+      snapshot.pods = found([gatewayPod(podName, [waiting])]);
+      const result = judge(snapshot, 'pods-healthy');
+      expect({ reason, status: result.status }).toEqual({ reason, status: 'fail' });
+      expect(result.evidence).toContain(`container bifrost: ${reason}: why`);
+    }
   });
 
   it('names the registry answer when the pull itself is refused (token endpoint 404)', () => {

@@ -2,17 +2,10 @@
 // scheduling, and Bifrost's own /health answer through the API server's service proxy.
 
 import type { V1Pod } from '@kubernetes/client-node';
+import { STUCK_WAITING_REASONS } from '../kube.js';
 import type { Settings } from '../settings.js';
 import type { ClusterSnapshot } from './snapshot.js';
 import { eventsFor, pass, podName, problem, skipped, summariseEvents, unreadable, type Check } from './verdict.js';
-
-const UNHEALTHY_WAITING_REASONS = new Set([
-  'ImagePullBackOff',
-  'ErrImagePull',
-  'CreateContainerConfigError',
-  'CrashLoopBackOff',
-  'InvalidImageName',
-]);
 
 export function judgeNamespace(snapshot: ClusterSnapshot, settings: Settings): Check {
   const observed = snapshot.namespace;
@@ -101,7 +94,7 @@ export function judgePods(snapshot: ClusterSnapshot, settings: Settings): Check 
     const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
     for (const status of statuses) {
       const waiting = status.state?.waiting;
-      if (waiting?.reason && UNHEALTHY_WAITING_REASONS.has(waiting.reason)) {
+      if (waiting?.reason && STUCK_WAITING_REASONS.has(waiting.reason)) {
         const last = status.lastState?.terminated;
         const lastText = last ? ` (last exit ${last.exitCode}${last.reason ? ` ${last.reason}` : ''})` : '';
         const what = `${waiting.reason}: ${waiting.message ?? ''}${lastText}`;
