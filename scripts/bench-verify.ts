@@ -34,7 +34,9 @@ function stats(samples: number[]): string {
 
 function clusterEnv(): void {
   execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'up'], { stdio: 'inherit' });
-  const exports = execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], { encoding: 'utf8' });
+  const exports = execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], {
+    encoding: 'utf8',
+  });
   for (const match of exports.matchAll(/^export (\w+)=(.*)$/gm)) process.env[match[1]] = match[2];
 }
 
@@ -53,7 +55,11 @@ function countingApis(kubeConfig: KubeConfig, requests: string[]): KubeApis {
     authMethods: { default: kubeConfig },
     promiseMiddleware: [count],
   });
-  return { core: new CoreV1Api(configuration), apps: new AppsV1Api(configuration), batch: new BatchV1Api(configuration) };
+  return {
+    core: new CoreV1Api(configuration),
+    apps: new AppsV1Api(configuration),
+    batch: new BatchV1Api(configuration),
+  };
 }
 
 async function waitForDefaultServiceAccount(core: CoreV1Api, namespace: string): Promise<void> {
@@ -74,7 +80,9 @@ async function main(): Promise<void> {
   kubeConfig.loadFromFile(process.env.KUBECONFIG!);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const namespace = `bench-verify-${Date.now().toString(36)}`;
-  await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'bifrost-aks.test/e2e': 'true' } } } });
+  await core.createNamespace({
+    body: { metadata: { name: namespace, labels: { 'bifrost-aks.test/e2e': 'true' } } },
+  });
   const world = await startWorld(namespace);
   try {
     await waitForDefaultServiceAccount(core, namespace);
@@ -101,11 +109,16 @@ async function main(): Promise<void> {
       const snapshot = await collectSnapshot(countingApis(kubeConfig, requests), settings);
       snapshotTimes.push(Number(process.hrtime.bigint() - started) / 1e6);
       counted = snapshot.apiRequests;
-      const failing = evaluateChecks(snapshot, settings, new Date()).filter((check) => check.status !== 'pass');
-      if (failing.length > 0) throw new Error(`checks not passing in process: ${failing.map((c) => c.id).join(', ')}`);
+      const failing = evaluateChecks(snapshot, settings, new Date()).filter(
+        (check) => check.status !== 'pass',
+      );
+      if (failing.length > 0)
+        throw new Error(`checks not passing in process: ${failing.map((c) => c.id).join(', ')}`);
     }
     console.log(`collectSnapshot in process: ${stats(snapshotTimes)}`);
-    console.log(`API requests per verification: ${requests.length} sent (snapshot.apiRequests says ${counted}):`);
+    console.log(
+      `API requests per verification: ${requests.length} sent (snapshot.apiRequests says ${counted}):`,
+    );
     for (const request of requests) console.log(`  ${request.replaceAll(namespace, '<ns>')}`);
   } finally {
     await world.close();

@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   const bytes = readdirSync(path.dirname(dist))
     .filter((file) => file.endsWith('.js'))
     .reduce((sum, file) => sum + statSync(path.join(path.dirname(dist), file)).size, 0);
-  console.log(`dist/*.js: ${(bytes / 1024 / 1024).toFixed(1)} MiB, index.js ${(statSync(dist).size / 1024 / 1024).toFixed(1)} MiB (node ${process.version})`);
+  console.log(
+    `dist/*.js: ${(bytes / 1024 / 1024).toFixed(1)} MiB, index.js ${(statSync(dist).size / 1024 / 1024).toFixed(1)} MiB (node ${process.version})`,
+  );
 
   // Interleaved, so both commands see the same machine load.
   const bare: number[] = [];
@@ -45,10 +47,14 @@ async function main(): Promise<void> {
     action.push(timeCommand([dist], env));
   }
   console.log(`cold start, node -e 0:                      ${stats(bare)}`);
-  console.log(`cold start, node dist/index.js (no inputs):  ${stats(action)}  ratio ${(median(action) / median(bare)).toFixed(1)}x`);
+  console.log(
+    `cold start, node dist/index.js (no inputs):  ${stats(action)}  ratio ${(median(action) / median(bare)).toFixed(1)}x`,
+  );
 
   execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'up'], { stdio: 'inherit' });
-  for (const match of execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], { encoding: 'utf8' }).matchAll(/^export (\w+)=(.*)$/gm)) {
+  for (const match of execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], {
+    encoding: 'utf8',
+  }).matchAll(/^export (\w+)=(.*)$/gm)) {
     process.env[match[1]] = match[2];
   }
   const kubeConfig = new KubeConfig();
@@ -73,7 +79,9 @@ async function main(): Promise<void> {
     }
   }
   console.log(`deploy, fresh namespace:   ${stats(fresh)}`);
-  console.log(`deploy, no-change re-run:  ${stats(rerun)}  ratio ${(median(rerun) / median(fresh)).toFixed(2)}x`);
+  console.log(
+    `deploy, no-change re-run:  ${stats(rerun)}  ratio ${(median(rerun) / median(fresh)).toFixed(2)}x`,
+  );
 }
 
 main().then(

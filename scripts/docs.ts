@@ -25,7 +25,9 @@ export function actionTables(actionYaml: string): { inputs: string; outputs: str
   const outputs = [
     '| output | description |',
     '|---|---|',
-    ...Object.entries(action.outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`),
+    ...Object.entries(action.outputs).map(
+      ([name, output]) => `| \`${name}\` | ${cell(output.description)} |`,
+    ),
   ].join('\n');
   return { inputs, outputs };
 }
@@ -47,7 +49,10 @@ export function renderReadme(readme: string, actionYaml: string): string {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const readmePath = path.join(root, 'README.md');
-  const next = renderReadme(readFileSync(readmePath, 'utf8'), readFileSync(path.join(root, 'action.yml'), 'utf8'));
+  const next = renderReadme(
+    readFileSync(readmePath, 'utf8'),
+    readFileSync(path.join(root, 'action.yml'), 'utf8'),
+  );
   writeFileSync(readmePath, next);
   console.log('README.md: inputs and outputs tables regenerated from action.yml');
 }

@@ -11,14 +11,19 @@ import { startWorld } from '../__tests__/support/world.js';
 
 function clusterEnv(): void {
   execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'up'], { stdio: 'inherit' });
-  const exports = execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], { encoding: 'utf8' });
+  const exports = execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], {
+    encoding: 'utf8',
+  });
   for (const match of exports.matchAll(/^export (\w+)=(.*)$/gm)) process.env[match[1]] = match[2];
 }
 
 /** The job summary is HTML (what GitHub renders); this prints it readably in a terminal. */
 export function summaryAsText(html: string): string {
   return html
-    .replace(/<h(\d)>(.*?)<\/h\d>/g, (_m, level: string, text: string) => `\n${'#'.repeat(Number(level))} ${text}\n`)
+    .replace(
+      /<h(\d)>(.*?)<\/h\d>/g,
+      (_m, level: string, text: string) => `\n${'#'.repeat(Number(level))} ${text}\n`,
+    )
     .replace(/<\/tr>/g, '\n')
     .replace(/<t[hd][^>]*>/g, '| ')
     .replace(/<br>/g, '\n    ')
@@ -47,7 +52,9 @@ async function main(): Promise<number> {
   clusterEnv();
   const world = await startWorld(overrides.namespace ?? 'bifrost');
   try {
-    console.log(`\n▶ node dist/index.js (mode ${overrides.mode ?? 'deploy'}, namespace ${world.namespace}; Google STS/IAM emulated at ${world.gcp.url})\n`);
+    console.log(
+      `\n▶ node dist/index.js (mode ${overrides.mode ?? 'deploy'}, namespace ${world.namespace}; Google STS/IAM emulated at ${world.gcp.url})\n`,
+    );
     const run = await world.run(overrides);
     process.stdout.write(run.stdout);
     process.stderr.write(run.stderr);
@@ -57,7 +64,9 @@ async function main(): Promise<number> {
     }
     console.log('\n── job summary ──');
     console.log(summaryAsText(run.summary));
-    console.log(`exit code ${run.exitCode}, ${(run.durationMs / 1000).toFixed(1)} s; KUBECONFIG=${process.env.KUBECONFIG}`);
+    console.log(
+      `exit code ${run.exitCode}, ${(run.durationMs / 1000).toFixed(1)} s; KUBECONFIG=${process.env.KUBECONFIG}`,
+    );
     return run.exitCode;
   } finally {
     await world.close();

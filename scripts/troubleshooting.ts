@@ -51,14 +51,14 @@ export const CHECK_GUIDE: Record<string, string> = {
     'evidence; the hint is chosen from them (registry answers, missing pull secret, …).',
   'refresher-identity-injection':
     'The newest refresher pod has a projected ServiceAccount token for `api://AzureADTokenExchange` (its own volume or ' +
-    'the webhook\'s) or `AZURE_FEDERATED_TOKEN_FILE`. Fails when it has neither; skipped when no refresher pod exists ' +
+    "the webhook's) or `AZURE_FEDERATED_TOKEN_FILE`. Fails when it has neither; skipped when no refresher pod exists " +
     '(finished Jobs keep their pods only up to the history limit).',
   'gateway-health':
-    'GET `/health` through the API server\'s service proxy. 200 passes; Bifrost\'s own 503 (a store it needs cannot be ' +
+    "GET `/health` through the API server's service proxy. 200 passes; Bifrost's own 503 (a store it needs cannot be " +
     'reached) fails with its body; the API server\'s 503 "no endpoints available" fails (no ready pod); a proxy that ' +
     'cannot reach the pod only warns (network path, not the gateway).',
   'aks-oidc-issuer':
-    'Resource Manager: the cluster\'s `oidcIssuerProfile` is enabled with an issuer URL. Skipped without Azure access ' +
+    "Resource Manager: the cluster's `oidcIssuerProfile` is enabled with an issuer URL. Skipped without Azure access " +
     '(`subscription-id` and `resource-group`).',
   'aks-workload-identity':
     'Resource Manager: `securityProfile.workloadIdentity.enabled`. Only warns when off: the refresher mounts its own ' +
@@ -67,7 +67,7 @@ export const CHECK_GUIDE: Record<string, string> = {
     'Resource Manager: the managed identity (`identity-name`) has the `client-id` and `tenant-id` of the inputs. Fails in ' +
     '`federation: entra`, warns in `kubernetes` federation (GCP never sees that identity).',
   'federated-credential':
-    'Resource Manager: a federated credential of the managed identity has the cluster\'s issuer, the subject ' +
+    "Resource Manager: a federated credential of the managed identity has the cluster's issuer, the subject " +
     '`system:serviceaccount:<namespace>:<refresher ServiceAccount>` and audience `api://AzureADTokenExchange`. The ' +
     'evidence names the closest credential and each difference; `manage-federated-credential: true` keeps it right. ' +
     'Severity as for managed-identity.',
@@ -121,12 +121,18 @@ export function allChecks(): Array<{ id: string; title: string; side: 'Kubernete
   };
   const noAccess = { skipped: 'documentation' };
   return [
-    ...evaluateChecks(snapshot, settings, new Date(0)).map((c) => ({ id: c.id, title: c.title, side: 'Kubernetes' as const })),
-    ...azureChecks(settings, { cluster: noAccess, identity: noAccess, federatedCredentials: noAccess }).map((c) => ({
+    ...evaluateChecks(snapshot, settings, new Date(0)).map((c) => ({
       id: c.id,
       title: c.title,
-      side: 'Azure' as const,
+      side: 'Kubernetes' as const,
     })),
+    ...azureChecks(settings, { cluster: noAccess, identity: noAccess, federatedCredentials: noAccess }).map(
+      (c) => ({
+        id: c.id,
+        title: c.title,
+        side: 'Azure' as const,
+      }),
+    ),
   ];
 }
 
@@ -135,7 +141,9 @@ export function prose(text: string): string {
   if (text.split('`').length % 2 === 0) throw new Error(`unbalanced backticks in: ${text}`);
   return text
     .split('`')
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\*/g, '\\*')))
+    .map((part, i) =>
+      i % 2 === 1 ? part : part.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\*/g, '\\*'),
+    )
     .join('`');
 }
 
@@ -145,9 +153,11 @@ const anchor = (hint: Hint) => `hint-${hint.id}`;
 export function renderTroubleshooting(): string {
   const checks = allChecks();
   const missing = checks.filter((check) => !CHECK_GUIDE[check.id]).map((check) => check.id);
-  if (missing.length > 0) throw new Error(`CHECK_GUIDE in scripts/troubleshooting.ts lacks: ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`CHECK_GUIDE in scripts/troubleshooting.ts lacks: ${missing.join(', ')}`);
   const unsorted = HINTS.filter((hint) => !sectionOf(hint)).map((hint) => hint.id);
-  if (unsorted.length > 0) throw new Error(`no SECTIONS prefix in scripts/troubleshooting.ts for hints: ${unsorted.join(', ')}`);
+  if (unsorted.length > 0)
+    throw new Error(`no SECTIONS prefix in scripts/troubleshooting.ts for hints: ${unsorted.join(', ')}`);
 
   const lines: string[] = [
     '# Troubleshooting',
@@ -162,7 +172,7 @@ export function renderTroubleshooting(): string {
     '',
     '- **Annotations**: `Check failed: <title>` (an error: the step fails, exit code 1) or `Check warning: <title>`',
     '  (the step still succeeds), with the evidence and `Fix: …`. A failed phase of `mode: deploy` has its own title:',
-    '  `Initial refresh failed` (with the refresher\'s log tail and events), `Rollout failed`, `Field conflict`, …',
+    "  `Initial refresh failed` (with the refresher's log tail and events), `Rollout failed`, `Field conflict`, …",
     '- **Job summary**: the Checks table (status, check, evidence, hint) and, for deploy, the phases and applied objects.',
     '- **`report` output**: the same as JSON (`checks[].id/status/evidence/hint`, `failure`), for scheduled',
     '  workflows to act on.',
@@ -177,7 +187,9 @@ export function renderTroubleshooting(): string {
     '',
     '| check | title | what it checks; when it warns or fails |',
     '|---|---|---|',
-    ...checks.map((check) => `| \`${check.id}\` | ${cell(prose(check.title))} | ${cell(prose(CHECK_GUIDE[check.id]))} |`),
+    ...checks.map(
+      (check) => `| \`${check.id}\` | ${cell(prose(check.title))} | ${cell(prose(CHECK_GUIDE[check.id]))} |`,
+    ),
     '',
     '## Messages and fixes',
     '',

@@ -30,12 +30,18 @@ export interface ConnectAzureDeps {
 
 /** True when the inputs say where Azure resources live (else Azure-side checks are skipped). */
 export function hasAzureAccess(settings: Settings): boolean {
-  return Boolean(settings.azure.subscriptionId && (settings.azure.resourceGroup || settings.azure.identityResourceGroup));
+  return Boolean(
+    settings.azure.subscriptionId && (settings.azure.resourceGroup || settings.azure.identityResourceGroup),
+  );
 }
 
 /** Signs in (lazily: the first token request does) and returns a Resource Manager client. */
 export function connectAzure(settings: Settings, deps: ConnectAzureDeps = {}): AzureConnection {
   const login = createAzureCredential(settings.azure, settings.identity.tenantId, deps);
-  const arm = new ArmClient({ resourceManagerUrl: settings.azure.resourceManagerUrl, credential: login.credential, agent: deps.agent });
+  const arm = new ArmClient({
+    resourceManagerUrl: settings.azure.resourceManagerUrl,
+    credential: login.credential,
+    agent: deps.agent,
+  });
   return { login, arm };
 }

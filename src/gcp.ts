@@ -8,7 +8,7 @@ export const DEFAULT_STS_URL = 'https://sts.googleapis.com/v1/token';
 export const DEFAULT_IAM_CREDENTIALS_URL = 'https://iamcredentials.googleapis.com';
 export const JWT_SUBJECT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 
-/** The seed's pool and provider names (shared/seed Step 5). */
+/** The seed's pool and provider names (__fixtures__/seed, Step 5). */
 export function defaultWorkloadIdentityPool(hubSlug: string): string {
   return `${hubSlug}-azure-pool`;
 }
@@ -28,17 +28,12 @@ export function bifrostImage(
   tagOrDigest: string,
 ): string {
   const repository = `${identity.registryHost}/${identity.gcpProjectId}/${identity.hubSlug}/bifrost`;
-  return tagOrDigest.startsWith('sha256:')
-    ? `${repository}@${tagOrDigest}`
-    : `${repository}:${tagOrDigest}`;
+  return tagOrDigest.startsWith('sha256:') ? `${repository}@${tagOrDigest}` : `${repository}:${tagOrDigest}`;
 }
 
 /** The STS audience: the full resource name of the workload identity provider. */
 export function workloadIdentityAudience(
-  identity: Pick<
-    IdentitySettings,
-    'gcpProjectNumber' | 'workloadIdentityPool' | 'workloadIdentityProvider'
-  >,
+  identity: Pick<IdentitySettings, 'gcpProjectNumber' | 'workloadIdentityPool' | 'workloadIdentityProvider'>,
 ): string {
   return (
     `//iam.googleapis.com/projects/${identity.gcpProjectNumber}/locations/global/` +

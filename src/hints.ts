@@ -2,7 +2,7 @@
 // status + body from Entra / STS / IAM Credentials / a registry / Resource Manager, a kubectl error)
 // to a concrete fix. Every other module asks here; none keeps its own list.
 //
-// Each `match` is written against the services' real words, as captured in ../shared/fixtures
+// Each `match` is written against the services' real words, as captured in __fixtures__
 // (see SOURCES.md there). Order matters: `findHint` returns the first entry that matches, so the
 // list runs from the most specific cause to the most generic symptom (a pull-secret that does not
 // exist explains an "Unauthenticated request", which explains an ImagePullBackOff).
@@ -89,7 +89,7 @@ export const HINTS: readonly Hint[] = [
     title: 'Client id not found in the tenant',
     match: /AADSTS700016\b|"error_codes"\s*:\s*\[\s*700016\b/,
     fix:
-      "Entra answered AADSTS700016 \"Application with identifier '…' was not found in the directory\": the client id was " +
+      'Entra answered AADSTS700016 "Application with identifier \'…\' was not found in the directory": the client id was ' +
       'sent to a tenant that does not hold it. Compare the input client-id (and the ServiceAccount annotation ' +
       'azure.workload.identity/client-id rendered from it) and tenant-id with `az identity show -n bifrost-pull-identity ' +
       "-g <rg> --query '{clientId:clientId,tenantId:tenantId}'`. When the action itself logs in (login-client-id), the " +
@@ -101,7 +101,7 @@ export const HINTS: readonly Hint[] = [
     title: 'Tenant not found',
     match: /AADSTS90002\b|"error_codes"\s*:\s*\[\s*90002\b/,
     fix:
-      "Entra answered AADSTS90002 \"Tenant '…' not found\": the input tenant-id must be the directory GUID " +
+      'Entra answered AADSTS90002 "Tenant \'…\' not found": the input tenant-id must be the directory GUID ' +
       '(`az account show --query tenantId -o tsv`), and the azure-environment input must be the cloud that tenant lives in ' +
       '(AzureCloud, AzureChinaCloud or AzureUSGovernment).',
     docs: 'https://learn.microsoft.com/entra/identity-platform/reference-error-codes',
@@ -134,7 +134,8 @@ export const HINTS: readonly Hint[] = [
   {
     id: 'sts-invalid-target',
     title: 'Workload identity pool or provider missing or disabled',
-    match: /"error"\s*:\s*"invalid_target"|The target service indicated by the \\?"audience\\?" parameters is invalid/,
+    match:
+      /"error"\s*:\s*"invalid_target"|The target service indicated by the \\?"audience\\?" parameters is invalid/,
     fix:
       'Google STS answered invalid_target "The target service indicated by the "audience" parameters is invalid … the pool ' +
       "or provider is disabled or deleted or … doesn't exist\": the pool/provider named in the credential config's " +
@@ -146,7 +147,7 @@ export const HINTS: readonly Hint[] = [
   },
   {
     id: 'sts-audience-mismatch',
-    title: "Token audience not accepted by the GCP provider",
+    title: 'Token audience not accepted by the GCP provider',
     match: /does not match the expected audience/,
     fix:
       'Google STS answered invalid_grant "The audience in ID Token […] does not match the expected audience": the ' +
@@ -193,7 +194,7 @@ export const HINTS: readonly Hint[] = [
       'exist. Grant it: `gcloud iam service-accounts add-iam-policy-binding <gcp-service-account> ' +
       '--role=roles/iam.workloadIdentityUser --member=principal://iam.googleapis.com/projects/<project number>/locations/' +
       'global/workloadIdentityPools/<pool>/subject/system:serviceaccount:bifrost:bifrost-sa` (the Bifrost team owns the ' +
-      "service account), and check the e-mail in service_account_impersonation_url of gcp-credential-config.",
+      'service account), and check the e-mail in service_account_impersonation_url of gcp-credential-config.',
     docs: 'https://cloud.google.com/iam/docs/workload-identity-federation-with-kubernetes#impersonation',
   },
 
@@ -287,7 +288,7 @@ export const HINTS: readonly Hint[] = [
     fix:
       'The API server refused the server-side apply with 409 Conflict "Apply failed with N conflict(s): conflict with ' +
       '"<field manager>" …": after the action applied these objects, another field manager (kubectl-annotate, ' +
-      'kubectl-patch, kubectl-edit, another tool) changed the fields listed after the manager\'s name. The verify checks ' +
+      "kubectl-patch, kubectl-edit, another tool) changed the fields listed after the manager's name. The verify checks " +
       'show which values drifted. To restore the rendered values, re-run with the input force-conflicts: true (the ' +
       "action's values win and it owns the fields again); if the change was intended, make it through the action's " +
       'inputs instead. `kubectl get <kind> <name> -n <namespace> --show-managed-fields -o yaml` shows who owns what.',
@@ -301,7 +302,7 @@ export const HINTS: readonly Hint[] = [
     match: /FailedToRetrieveImagePullSecret|Unable to retrieve some image pull secrets/,
     fix:
       'The kubelet said "Unable to retrieve some image pull secrets (…); attempting to pull the image may not succeed": ' +
-      'the Secret named in the pod\'s imagePullSecrets (ar-pull-secret) does not exist. The refresher Job creates it: see ' +
+      "the Secret named in the pod's imagePullSecrets (ar-pull-secret) does not exist. The refresher Job creates it: see " +
       'the checks cronjob-healthy and pull-secret, run a refresh now with `kubectl create job ' +
       '--from=cronjob/refresh-ar-secret refresh-now -n bifrost`, or re-run the action in deploy mode (it runs the first ' +
       'refresh and waits for it).',
@@ -323,7 +324,7 @@ export const HINTS: readonly Hint[] = [
       'Artifact Registry answered DENIED "Unauthenticated request. Unauthenticated requests do not have permission ' +
       '"artifactregistry.repositories.downloadArtifacts"": the pull carried no usable credentials. Check that the ' +
       "Deployment's imagePullSecrets names ar-pull-secret, that the secret's registry host is exactly the image's host " +
-      '(<registry-region>-docker.pkg.dev, the refresher\'s --docker-server) and that it is fresh (check pull-secret).',
+      "(<registry-region>-docker.pkg.dev, the refresher's --docker-server) and that it is fresh (check pull-secret).",
     docs: AR_ACCESS_DOCS,
   },
   {
@@ -346,7 +347,7 @@ export const HINTS: readonly Hint[] = [
     fix:
       'containerd said "failed to fetch oauth token: unexpected status from GET request to https://<host>/v2/token?…: 404 ' +
       'Not Found": the registry host\'s location, the project or the repository in the image path does not exist. The ' +
-      'host must be the repository\'s location (input registry-region → <region>-docker.pkg.dev); check gcp-project-id ' +
+      "host must be the repository's location (input registry-region → <region>-docker.pkg.dev); check gcp-project-id " +
       'and hub-slug with `gcloud artifacts repositories list --project=<gcp-project-id>`.',
     docs: 'https://cloud.google.com/artifact-registry/docs/docker/troubleshoot',
   },

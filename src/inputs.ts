@@ -13,13 +13,7 @@ import {
   defaultWorkloadIdentityProvider,
   registryHostForRegion,
 } from './gcp.js';
-import type {
-  AzureSettings,
-  BifrostConfig,
-  FederationMode,
-  Mode,
-  Settings,
-} from './settings.js';
+import type { AzureSettings, BifrostConfig, FederationMode, Mode, Settings } from './settings.js';
 
 /** Defaults, identical to action.yml's (a unit test compares them). An empty default means
  * "required" or "derived from another input" — see DERIVED_DEFAULTS. */
@@ -100,7 +94,6 @@ export const DERIVED_DEFAULTS: Partial<Record<InputName, string>> = {
   'authority-host': 'from `azure-environment`',
   'identity-resource-group': 'the `resource-group` input',
 };
-
 
 /** Kubernetes Secrets hold at most 1 MiB. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -242,17 +235,13 @@ const FEDERATED_CREDENTIAL_NAME = regexRule(
 // The resource the managed-identity token is requested for; the refresher appends /.default.
 const ENTRA_RESOURCE: Rule = {
   accepts: (v) =>
-    !/\/\.default$/.test(v) &&
-    (GUID.accepts(v) || /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'\\`$]+$/.test(v)),
+    !/\/\.default$/.test(v) && (GUID.accepts(v) || /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'\\`$]+$/.test(v)),
   problem: 'is not an Entra resource (App ID URI or application ID)',
-  expected: 'an App ID URI such as api://<app-id> or https://host/path, or an application GUID, without /.default',
+  expected:
+    'an App ID URI such as api://<app-id> or https://host/path, or an application GUID, without /.default',
 };
 
-const BOOLEAN = regexRule(
-  /^(true|True|TRUE|false|False|FALSE)$/,
-  'is not a boolean',
-  'true or false',
-);
+const BOOLEAN = regexRule(/^(true|True|TRUE|false|False|FALSE)$/, 'is not a boolean', 'true or false');
 
 const REPLICAS = regexRule(/^[0-9]{1,4}$/, 'is not a whole number', 'an integer from 0 to 9999');
 
@@ -340,7 +329,8 @@ const CPU_QUANTITY: Rule = {
 const MEMORY_QUANTITY: Rule = {
   accepts: (v) => !v.endsWith('m') && (parseQuantity(v) ?? 0) >= 1,
   problem: 'is not a memory quantity',
-  expected: 'a positive Kubernetes quantity in bytes such as 512Mi, 2Gi or 1G (not "m", which means milli-bytes)',
+  expected:
+    'a positive Kubernetes quantity in bytes such as 512Mi, 2Gi or 1G (not "m", which means milli-bytes)',
 };
 
 // Five-field cron as the CronJob controller reads it (robfig/cron standard parser).
@@ -348,8 +338,19 @@ const CRON_FIELDS = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31, question: true },
-  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
-  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], question: true },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  },
+  {
+    name: 'day of week',
+    min: 0,
+    max: 7,
+    names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+    question: true,
+  },
 ] as const;
 
 function cronFieldAccepts(field: (typeof CRON_FIELDS)[number], text: string): boolean {
@@ -376,7 +377,7 @@ function cronFieldAccepts(field: (typeof CRON_FIELDS)[number], text: string): bo
 const CRON: Rule = {
   accepts: (v) => {
     const fields = v.split(/\s+/);
-    return fields.length === 5 && fields.every((f, i) => cronFieldAccepts(CRON_FIELDS[i]!, f));
+    return fields.length === 5 && fields.every((f, i) => cronFieldAccepts(CRON_FIELDS[i], f));
   },
   problem: 'is not a 5-field cron schedule',
   expected: 'minute hour day-of-month month day-of-week, e.g. */30 * * * *',
@@ -552,7 +553,12 @@ function derivedWorkloadIdentityId(inputs: InputReader, name: InputName, derived
   return derived;
 }
 
-function checkRequestWithinLimit(inputs: InputReader, resource: string, request: string, limit: string): void {
+function checkRequestWithinLimit(
+  inputs: InputReader,
+  resource: string,
+  request: string,
+  limit: string,
+): void {
   const requested = parseQuantity(request);
   const limited = parseQuantity(limit);
   if (requested === undefined || limited === undefined) return; // already reported
@@ -572,14 +578,19 @@ function checkRequestWithinLimit(inputs: InputReader, resource: string, request:
 function readBifrostConfig(inputs: InputReader, env: NodeJS.ProcessEnv): BifrostConfig | undefined {
   const value = inputs.raw('config');
   if (value === '') return undefined;
-  const expected = 'inline JSON starting with "{", or the path of a JSON file, holding a Bifrost config.json object';
+  const expected =
+    'inline JSON starting with "{", or the path of a JSON file, holding a Bifrost config.json object';
 
   let json = value;
   if (!value.startsWith('{')) {
     const file = path.resolve(env.GITHUB_WORKSPACE || process.cwd(), value);
     try {
       if (statSync(file).size > MAX_CONFIG_BYTES) {
-        inputs.report('config', `the file ${quote(value)} is larger than 1 MiB, the limit of a Kubernetes Secret`, expected);
+        inputs.report(
+          'config',
+          `the file ${quote(value)} is larger than 1 MiB, the limit of a Kubernetes Secret`,
+          expected,
+        );
         return undefined;
       }
       json = readFileSync(file, 'utf8');
@@ -648,7 +659,11 @@ function readAzureSettings(
 
   // Resource Manager paths need every segment above the resource.
   if ((resourceGroup || identityResourceGroup || clusterName) && !subscriptionId) {
-    inputs.report('subscription-id', 'is empty while resource-group, identity-resource-group or cluster-name is set', 'the subscription GUID that holds them');
+    inputs.report(
+      'subscription-id',
+      'is empty while resource-group, identity-resource-group or cluster-name is set',
+      'the subscription GUID that holds them',
+    );
   }
   if (clusterName && !resourceGroup) {
     inputs.report('resource-group', 'is empty while cluster-name is set', "the cluster's resource group");
@@ -694,7 +709,7 @@ function readKubeconfig(inputs: InputReader): string | undefined {
     inputs.report(
       'kubeconfig',
       'is a single line, which looks like a file path rather than kubeconfig content',
-      'the kubeconfig file\'s content (e.g. ${{ secrets.KUBECONFIG }}), or leave it empty to use KUBECONFIG / Azure',
+      "the kubeconfig file's content (e.g. ${{ secrets.KUBECONFIG }}), or leave it empty to use KUBECONFIG / Azure",
     );
   }
   return value;

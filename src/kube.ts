@@ -2,19 +2,21 @@
 // rollout to an outcome, and the evidence (pod log tail, events) a failure report needs.
 // Everything goes through @kubernetes/client-node against whatever API server the KubeConfig
 // names; tests use a real one (scripts/cluster.sh).
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
+import type {
   CoreV1Event,
   KubeConfig,
   KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
   V1Deployment,
   V1Job,
   V1Pod,
   V1ReplicaSet,
+} from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
   Watch,
 } from '@kubernetes/client-node';
 
@@ -218,7 +220,12 @@ export class KubeClient {
             // FailureTarget comes first (pods still terminating); Failed follows. Either is final.
             const failed = isTrue('Failed') ?? isTrue('FailureTarget');
             if (failed) {
-              return { status: 'failed', job: object, reason: failed.reason ?? 'Failed', message: failed.message ?? '' };
+              return {
+                status: 'failed',
+                job: object,
+                reason: failed.reason ?? 'Failed',
+                message: failed.message ?? '',
+              };
             }
             return undefined;
           },
@@ -250,7 +257,8 @@ export class KubeClient {
     const stuckInCurrentReplicaSet = (): RolloutOutcome | undefined => {
       if (!currentHash) return undefined;
       for (const pod of pods.values()) {
-        if (pod.metadata?.labels?.['pod-template-hash'] !== currentHash || pod.metadata?.deletionTimestamp) continue;
+        if (pod.metadata?.labels?.['pod-template-hash'] !== currentHash || pod.metadata?.deletionTimestamp)
+          continue;
         const stuck = stuckContainer(pod);
         if (stuck) return { status: 'stuck', deployment, stuck };
       }
@@ -269,7 +277,12 @@ export class KubeClient {
             if (!observed) return undefined;
             const progressing = object.status?.conditions?.find((c) => c.type === 'Progressing');
             if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
-              return { status: 'failed', deployment: object, reason: progressing.reason, message: progressing.message ?? '' };
+              return {
+                status: 'failed',
+                deployment: object,
+                reason: progressing.reason,
+                message: progressing.message ?? '',
+              };
             }
             if (rolloutComplete(object)) return { status: 'available', deployment: object };
             currentHash = await this.currentPodTemplateHash(namespace, object);
@@ -304,7 +317,10 @@ export class KubeClient {
   }
 
   /** The pod-template-hash of the ReplicaSet holding the Deployment's current revision. */
-  private async currentPodTemplateHash(namespace: string, deployment: V1Deployment): Promise<string | undefined> {
+  private async currentPodTemplateHash(
+    namespace: string,
+    deployment: V1Deployment,
+  ): Promise<string | undefined> {
     const revision = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
     if (!revision) return undefined;
     const list = await this.apps.listNamespacedReplicaSet({
@@ -324,7 +340,9 @@ export class KubeClient {
   /** Pods of a Job, newest first. */
   async jobPods(namespace: string, jobName: string): Promise<V1Pod[]> {
     const list = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-    return list.items.sort((a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp));
+    return list.items.sort(
+      (a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp),
+    );
   }
 
   /** The last lines a container printed; empty when the log cannot be read (reported, not thrown). */
@@ -352,7 +370,12 @@ export function stuckContainer(pod: V1Pod): StuckPod | undefined {
   for (const status of statuses) {
     const waiting = status.state?.waiting;
     if (waiting?.reason && STUCK_WAITING_REASONS.has(waiting.reason)) {
-      return { pod: pod.metadata?.name ?? '', container: status.name, reason: waiting.reason, message: waiting.message ?? '' };
+      return {
+        pod: pod.metadata?.name ?? '',
+        container: status.name,
+        reason: waiting.reason,
+        message: waiting.message ?? '',
+      };
     }
   }
   return undefined;
@@ -360,9 +383,12 @@ export function stuckContainer(pod: V1Pod): StuckPod | undefined {
 
 /** `pod <name>: container <c> exited with code N: <message>` for a Failed pod. */
 function terminatedContainer(pod: V1Pod): string {
-  const status = pod.status?.containerStatuses?.find((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
+  const status = pod.status?.containerStatuses?.find(
+    (s) => s.state?.terminated && s.state.terminated.exitCode !== 0,
+  );
   const terminated = status?.state?.terminated;
-  if (!terminated) return `pod ${pod.metadata?.name} failed${pod.status?.message ? `: ${pod.status.message}` : ''}`;
+  if (!terminated)
+    return `pod ${pod.metadata?.name} failed${pod.status?.message ? `: ${pod.status.message}` : ''}`;
   return `pod ${pod.metadata?.name}: container ${status.name} exited with code ${terminated.exitCode}${terminated.message ? `: ${terminated.message}` : ''}`;
 }
 
@@ -395,7 +421,11 @@ interface WatchSpec<R> {
  * server closes is resumed from the last resourceVersion it delivered; a 410 Gone restarts it
  * from the current state (the server then replays every object as ADDED).
  */
-export function watchUntil<R>(kubeConfig: KubeConfig, specs: WatchSpec<R>[], signal: AbortSignal): Promise<R> {
+export function watchUntil<R>(
+  kubeConfig: KubeConfig,
+  specs: WatchSpec<R>[],
+  signal: AbortSignal,
+): Promise<R> {
   const watch = new Watch(kubeConfig);
   const controllers = new Set<AbortController>();
   let settled = false;
@@ -407,7 +437,7 @@ export function watchUntil<R>(kubeConfig: KubeConfig, specs: WatchSpec<R>[], sig
       for (const controller of controllers) controller.abort();
       action();
     };
-    const onAbort = () => finish(() => reject(signal.reason));
+    const onAbort = () => finish(() => reject(signal.reason as Error));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
 
@@ -419,13 +449,17 @@ export function watchUntil<R>(kubeConfig: KubeConfig, specs: WatchSpec<R>[], sig
       watch
         .watch(
           spec.path,
-          { ...spec.query, allowWatchBookmarks: true, ...(lastVersion ? { resourceVersion: lastVersion } : {}) },
+          {
+            ...spec.query,
+            allowWatchBookmarks: true,
+            ...(lastVersion ? { resourceVersion: lastVersion } : {}),
+          },
           (type, object) => {
             if (type === 'ERROR') {
-              if (object?.code === 410) lastVersion = undefined;
+              if ((object as { code?: unknown } | undefined)?.code === 410) lastVersion = undefined;
               return;
             }
-            lastVersion = object?.metadata?.resourceVersion ?? lastVersion;
+            lastVersion = (object as KubernetesObject | undefined)?.metadata?.resourceVersion ?? lastVersion;
             if (type === 'BOOKMARK') return;
             queue = queue.then(async () => {
               if (settled) return;
@@ -441,7 +475,10 @@ export function watchUntil<R>(kubeConfig: KubeConfig, specs: WatchSpec<R>[], sig
             if (settled) return;
             // The server ends watches routinely; reconnect. Give up after repeated errors.
             if (error && failures >= 5) return finish(() => reject(wrap(`watch ${spec.path}`, error)));
-            setTimeout(() => start(spec, lastVersion, error ? failures + 1 : 0), error ? 500 * (failures + 1) : 0);
+            setTimeout(
+              () => start(spec, lastVersion, error ? failures + 1 : 0),
+              error ? 500 * (failures + 1) : 0,
+            );
           },
         )
         .then(
@@ -468,11 +505,15 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /** The Kubernetes Status object in an ApiException body (string or parsed). */
-export function statusBody(error: unknown): { reason?: string; message?: string; details?: { causes?: Array<{ reason?: string; message?: string; field?: string }> } } {
+export function statusBody(error: unknown): {
+  reason?: string;
+  message?: string;
+  details?: { causes?: Array<{ reason?: string; message?: string; field?: string }> };
+} {
   const body = (error as { body?: unknown })?.body;
   if (typeof body === 'string') {
     try {
-      return JSON.parse(body);
+      return JSON.parse(body) as ReturnType<typeof statusBody>;
     } catch {
       return { message: body };
     }
@@ -506,5 +547,7 @@ function time(value: Date | string | undefined): number {
 }
 
 function eventTime(event: CoreV1Event): number {
-  return time(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp);
+  return time(
+    event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp,
+  );
 }

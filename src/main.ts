@@ -2,10 +2,9 @@
 // Each phase's work lives in its own module (render, kube, checks, azure, report).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { AzureConnection, AzureFacts } from './azure.js';
 import {
-  AzureConnection,
   AzureError,
-  AzureFacts,
   bifrostTeamDetails,
   azureChecks,
   connectAzure,
@@ -18,11 +17,14 @@ import type { CheckResult } from './check-result.js';
 import { collectSnapshot, evaluateChecks } from './checks.js';
 import { findHint, formatHint, hintById } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
-import { AppliedObject, ApplyConflictError, formatEvents, KubeClient, KubeError, JobOutcome, RolloutOutcome } from './kube.js';
+import type { AppliedObject, JobOutcome, RolloutOutcome } from './kube.js';
+import { ApplyConflictError, formatEvents, KubeClient, KubeError } from './kube.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
-import { ActionFailure, annotate, Core, group, RunReport, setOutputs, writeSummary } from './report.js';
-import { EXPIRES_AT_ANNOTATION, Settings } from './settings.js';
+import type { Core, RunReport } from './report.js';
+import { ActionFailure, annotate, group, setOutputs, writeSummary } from './report.js';
+import type { Settings } from './settings.js';
+import { EXPIRES_AT_ANNOTATION } from './settings.js';
 
 export interface Dependencies {
   core: Core & { getInput: (name: string) => string; getIDToken: (audience?: string) => Promise<string> };
@@ -65,16 +67,23 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
     } else {
       // Signs in to Azure only when something needs Resource Manager.
       let azure: AzureConnection | undefined;
-      const connect = () => (azure ??= connectAzure(settings, { getIdToken: (audience) => core.getIDToken(audience), env }));
-      const access = await resolveClusterAccess(settings, () => ({ arm: connect().arm, credential: connect().login.credential }));
+      const connect = () =>
+        (azure ??= connectAzure(settings, { getIdToken: (audience) => core.getIDToken(audience), env }));
+      const access = await resolveClusterAccess(settings, () => ({
+        arm: connect().arm,
+        credential: connect().login.credential,
+      }));
       core.info(`Cluster: ${access.description}`);
       const kube = new KubeClient(access.kubeConfig, settings.control.fieldManager);
       const arm = hasAzureAccess(settings) ? connect().arm : undefined;
       if (settings.mode === 'deploy') {
-        if (settings.azure.manageFederatedCredential) await ensureFederatedCredential(core, settings, arm, report);
+        if (settings.azure.manageFederatedCredential)
+          await ensureFederatedCredential(core, settings, arm, report);
         await deploy(core, kube, settings, objects, report, deadline);
       }
-      const { checks, azureFacts, apiRequests } = await group(core, 'Verify', () => verify(kube, settings, arm, now()));
+      const { checks, azureFacts, apiRequests } = await group(core, 'Verify', () =>
+        verify(kube, settings, arm, now()),
+      );
       report.checks = checks;
       report.checkApiRequests = apiRequests;
       report.issuerUrl = bifrostTeamDetails(settings, azureFacts).issuerUrl;
@@ -117,7 +126,8 @@ async function deploy(
 
   report.applied = await group(core, 'Apply manifests', async () => {
     const applied = await kube.applyAll(objects, control.forceConflicts);
-    for (const a of applied) core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
+    for (const a of applied)
+      core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
     return applied;
   });
   report.phases.push({ name: 'Apply', status: 'succeeded', detail: applySummary(report.applied) });
@@ -130,7 +140,11 @@ async function deploy(
     const outcome = await kube.waitForJob(names.namespace, jobName, deadline);
     if (outcome.status !== 'complete') throw await refreshFailure(kube, settings, jobName, outcome);
     report.pullSecretExpiresAt = await pullSecretExpiry(kube, settings, jobName);
-    report.phases.push({ name: 'Initial refresh', status: 'succeeded', detail: `Job ${jobName} completed; pull secret expires ${report.pullSecretExpiresAt ?? 'at an unknown time'}` });
+    report.phases.push({
+      name: 'Initial refresh',
+      status: 'succeeded',
+      detail: `Job ${jobName} completed; pull secret expires ${report.pullSecretExpiresAt ?? 'at an unknown time'}`,
+    });
   });
 
   if (!control.wait) {
@@ -141,17 +155,26 @@ async function deploy(
     const outcome = await kube.waitForRollout(names.namespace, names.deployment, deadline);
     if (outcome.status !== 'available') throw await rolloutFailure(kube, settings, outcome);
     const replicas = outcome.deployment.status?.availableReplicas ?? 0;
-    report.phases.push({ name: 'Rollout', status: 'succeeded', detail: `Deployment ${names.deployment}: ${replicas} replica(s) available` });
+    report.phases.push({
+      name: 'Rollout',
+      status: 'succeeded',
+      detail: `Deployment ${names.deployment}: ${replicas} replica(s) available`,
+    });
   });
 }
 
 /** Unique per workflow run and attempt; a local run (no GITHUB_RUN_ID) gets a time suffix. */
 function initialJobName({ control }: Settings): string {
-  const run = control.runId === 'local' ? `local-${Date.now().toString(36)}` : `${control.runId}-${control.runAttempt}`;
+  const run =
+    control.runId === 'local' ? `local-${Date.now().toString(36)}` : `${control.runId}-${control.runAttempt}`;
   return `initial-refresh-${run}`.slice(0, 63).replace(/-+$/, '');
 }
 
-async function pullSecretExpiry(kube: KubeClient, settings: Settings, jobName: string): Promise<string | undefined> {
+async function pullSecretExpiry(
+  kube: KubeClient,
+  settings: Settings,
+  jobName: string,
+): Promise<string | undefined> {
   const { namespace, pullSecret } = settings.names;
   let secret;
   try {
@@ -167,12 +190,20 @@ async function pullSecretExpiry(kube: KubeClient, settings: Settings, jobName: s
   return secret.metadata?.annotations?.[EXPIRES_AT_ANNOTATION];
 }
 
-async function refreshFailure(kube: KubeClient, settings: Settings, jobName: string, outcome: JobOutcome): Promise<ActionFailure> {
+async function refreshFailure(
+  kube: KubeClient,
+  settings: Settings,
+  jobName: string,
+  outcome: JobOutcome,
+): Promise<ActionFailure> {
   const { namespace } = settings.names;
   const pods = await kube.jobPods(namespace, jobName);
   const pod = pods[0]?.metadata?.name;
   const log = pod ? await kube.logTail(namespace, pod, REFRESHER_CONTAINER) : '';
-  const events = formatEvents([...(await kube.eventsFor(namespace, jobName)), ...(pod ? await kube.eventsFor(namespace, pod) : [])]);
+  const events = formatEvents([
+    ...(await kube.eventsFor(namespace, jobName)),
+    ...(pod ? await kube.eventsFor(namespace, pod) : []),
+  ]);
   const what =
     outcome.status === 'stuck'
       ? `Refresher pod ${outcome.stuck.pod} is stuck: ${outcome.stuck.reason}: ${outcome.stuck.message}`
@@ -180,14 +211,32 @@ async function refreshFailure(kube: KubeClient, settings: Settings, jobName: str
         ? `Job ${jobName} failed: ${outcome.reason}${outcome.message ? `: ${outcome.message}` : ''}`
         : `Job ${jobName} did not complete`;
   const evidence = [
-    ...(log.trim() ? [`Log of ${pod} (last lines):`, ...log.trimEnd().split('\n').map((l) => `  ${l}`)] : []),
+    ...(log.trim()
+      ? [
+          `Log of ${pod} (last lines):`,
+          ...log
+            .trimEnd()
+            .split('\n')
+            .map((l) => `  ${l}`),
+        ]
+      : []),
     ...(events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : []),
   ];
   const hint = findHint([what, log, ...events].join('\n'));
-  return new ActionFailure('Initial refresh failed', what, evidence, (hint ? formatHint(hint) : undefined) ?? `Read the log above; run \`kubectl logs -n ${namespace} -l job-name=${jobName}\` for the whole log.`);
+  return new ActionFailure(
+    'Initial refresh failed',
+    what,
+    evidence,
+    (hint ? formatHint(hint) : undefined) ??
+      `Read the log above; run \`kubectl logs -n ${namespace} -l job-name=${jobName}\` for the whole log.`,
+  );
 }
 
-async function rolloutFailure(kube: KubeClient, settings: Settings, outcome: RolloutOutcome): Promise<ActionFailure> {
+async function rolloutFailure(
+  kube: KubeClient,
+  settings: Settings,
+  outcome: RolloutOutcome,
+): Promise<ActionFailure> {
   const { namespace, deployment, pullSecret, cronJob } = settings.names;
   if (outcome.status === 'stuck') {
     const { pod, reason, message } = outcome.stuck;
@@ -198,11 +247,19 @@ async function rolloutFailure(kube: KubeClient, settings: Settings, outcome: Rol
       'Rollout failed',
       `Pod ${pod} of Deployment ${deployment} is stuck: ${reason}${message ? `: ${message}` : ''}`,
       events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : [],
-      (hint ? formatHint(hint) : undefined) ?? (reason.includes('Image') ? pullHint : `Read the pod's events above (kubectl describe pod ${pod} -n ${namespace}).`),
+      (hint ? formatHint(hint) : undefined) ??
+        (reason.includes('Image')
+          ? pullHint
+          : `Read the pod's events above (kubectl describe pod ${pod} -n ${namespace}).`),
     );
   }
   if (outcome.status === 'failed') {
-    return new ActionFailure('Rollout failed', `Deployment ${deployment}: ${outcome.reason}: ${outcome.message}`, [], `kubectl describe deployment ${deployment} -n ${namespace} shows which pods hold the rollout back.`);
+    return new ActionFailure(
+      'Rollout failed',
+      `Deployment ${deployment}: ${outcome.reason}: ${outcome.message}`,
+      [],
+      `kubectl describe deployment ${deployment} -n ${namespace} shows which pods hold the rollout back.`,
+    );
   }
   return new ActionFailure('Rollout failed', `Deployment ${deployment} did not become available`);
 }
@@ -245,12 +302,18 @@ async function ensureFederatedCredential(
   });
 }
 
-async function writeManifests(settings: Settings, objects: Awaited<ReturnType<typeof render>>['objects'], env: NodeJS.ProcessEnv): Promise<string> {
+async function writeManifests(
+  settings: Settings,
+  objects: Awaited<ReturnType<typeof render>>['objects'],
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const dir = path.join(env.RUNNER_TEMP ?? path.join(process.cwd(), '.local'), 'bifrost-aks-deploy');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `manifests-${settings.names.namespace}.yaml`);
   // The config Secret holds provider keys: it never goes into a file (keep it in a secret store).
-  const withoutSecretData = objects.filter((o) => !(o.kind === 'Secret' && o.metadata?.name === settings.names.configSecret));
+  const withoutSecretData = objects.filter(
+    (o) => !(o.kind === 'Secret' && o.metadata?.name === settings.names.configSecret),
+  );
   await writeFile(file, toYamlStream(withoutSecretData), { mode: 0o600 });
   return file;
 }
@@ -275,11 +338,23 @@ function applySummary(applied: AppliedObject[]): string {
 function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
   if (error instanceof ActionFailure) return error;
   if (error instanceof ApplyConflictError) {
-    return new ActionFailure('Field conflict', error.message, error.conflicts.map((c) => c.message), formatHint(hintById('apply-conflict')));
+    return new ActionFailure(
+      'Field conflict',
+      error.message,
+      error.conflicts.map((c) => c.message),
+      formatHint(hintById('apply-conflict')),
+    );
   }
   if (error instanceof AzureError) {
-    const message = error.message.startsWith(error.operation) ? error.message : `${error.operation}: ${error.message}`;
-    return new ActionFailure('Azure error', message, error.status ? [`HTTP ${error.status}${error.code ? ` ${error.code}` : ''}`] : [], error.hint);
+    const message = error.message.startsWith(error.operation)
+      ? error.message
+      : `${error.operation}: ${error.message}`;
+    return new ActionFailure(
+      'Azure error',
+      message,
+      error.status ? [`HTTP ${error.status}${error.code ? ` ${error.code}` : ''}`] : [],
+      error.hint,
+    );
   }
   if (deadline.aborted && (error === deadline.reason || (error as Error)?.name === 'TimeoutError')) {
     return new ActionFailure(

@@ -1,7 +1,7 @@
 // The refresher: the script the CronJob's container runs to turn the pod's federated identity
 // into a GCP access token and write it into the registry pull secret.
 //
-// Fixes of the seed's script (shared/reference/seed-review.md):
+// Fixes of the seed's script (docs/SEED-REVIEW.md):
 //   D1  `entra` mode exchanges the ServiceAccount token at Entra ID first;
 //   D3  `gcloud auth login --cred-file` before `print-access-token`;
 //   D4  one atomic server-side apply instead of delete-then-create;

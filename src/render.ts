@@ -2,7 +2,7 @@
 // I/O, no clock. Objects are never built from YAML text, so no input can add a key or an
 // object; toYamlStream serializes them with a YAML library for the `render` mode and for review.
 // Names, paths and ports keep the seed page's values; each deliberate change cites its defect
-// id from shared/reference/seed-review.md (the seed test lists every one).
+// id from docs/SEED-REVIEW.md (the seed test lists every one).
 import type {
   KubernetesObject,
   V1ConfigMap,

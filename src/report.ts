@@ -6,7 +6,16 @@ import type { AppliedObject } from './kube.js';
 
 export type Core = Pick<
   typeof actionsCore,
-  'setOutput' | 'error' | 'warning' | 'notice' | 'info' | 'summary' | 'setFailed' | 'setSecret' | 'startGroup' | 'endGroup'
+  | 'setOutput'
+  | 'error'
+  | 'warning'
+  | 'notice'
+  | 'info'
+  | 'summary'
+  | 'setFailed'
+  | 'setSecret'
+  | 'startGroup'
+  | 'endGroup'
 >;
 
 /** A failure the user can act on: what failed, what we saw, how to fix it. */
@@ -73,7 +82,12 @@ export function reportJson(report: RunReport) {
     namespace: report.namespace,
     result: report.failure || report.checks.some((c) => c.status === 'fail') ? 'fail' : 'pass',
     failure: report.failure
-      ? { title: report.failure.title, message: report.failure.message, evidence: report.failure.evidence, hint: report.failure.hint ?? null }
+      ? {
+          title: report.failure.title,
+          message: report.failure.message,
+          evidence: report.failure.evidence,
+          hint: report.failure.hint ?? null,
+        }
       : null,
     checks: report.checks,
     applied: report.applied,
@@ -113,15 +127,24 @@ const STATUS_ICON: Record<string, string> = {
 
 export async function writeSummary(core: Core, report: RunReport): Promise<void> {
   const summary = core.summary;
-  summary.addHeading(`Bifrost on AKS — ${report.mode}: ${report.failure || report.checks.some((c) => c.status === 'fail') ? 'failed' : 'succeeded'}`, 2);
+  summary.addHeading(
+    `Bifrost on AKS — ${report.mode}: ${report.failure || report.checks.some((c) => c.status === 'fail') ? 'failed' : 'succeeded'}`,
+    2,
+  );
   summary.addTable([
     [{ data: 'Namespace', header: true }, { data: report.namespace }],
     ...(report.image ? [[{ data: 'Image', header: true }, { data: code(report.image) }]] : []),
     [{ data: 'Tenant ID', header: true }, { data: code(report.tenantId) }],
     [{ data: 'Managed identity client ID', header: true }, { data: code(report.clientId) }],
-    ...(report.issuerUrl ? [[{ data: 'Cluster OIDC issuer', header: true }, { data: code(report.issuerUrl) }]] : []),
-    ...(report.pullSecretExpiresAt ? [[{ data: 'Pull secret expires', header: true }, { data: report.pullSecretExpiresAt }]] : []),
-    ...(report.manifestsPath ? [[{ data: 'Manifests', header: true }, { data: code(report.manifestsPath) }]] : []),
+    ...(report.issuerUrl
+      ? [[{ data: 'Cluster OIDC issuer', header: true }, { data: code(report.issuerUrl) }]]
+      : []),
+    ...(report.pullSecretExpiresAt
+      ? [[{ data: 'Pull secret expires', header: true }, { data: report.pullSecretExpiresAt }]]
+      : []),
+    ...(report.manifestsPath
+      ? [[{ data: 'Manifests', header: true }, { data: code(report.manifestsPath) }]]
+      : []),
   ]);
   if (report.failure) {
     const f = report.failure;
@@ -133,22 +156,44 @@ export async function writeSummary(core: Core, report: RunReport): Promise<void>
   if (report.phases.length) {
     summary.addHeading('Phases', 3);
     summary.addTable([
-      [{ data: 'Phase', header: true }, { data: 'Result', header: true }, { data: 'Detail', header: true }],
+      [
+        { data: 'Phase', header: true },
+        { data: 'Result', header: true },
+        { data: 'Detail', header: true },
+      ],
       ...report.phases.map((p) => [p.name, STATUS_ICON[p.status] ?? p.status, escapeHtml(p.detail)]),
     ]);
   }
   if (report.applied.length) {
     summary.addHeading('Applied objects', 3);
     summary.addTable([
-      [{ data: 'Kind', header: true }, { data: 'Name', header: true }, { data: 'Result', header: true }],
-      ...report.applied.map((a) => [a.kind, a.namespace ? `${a.namespace}/${a.name}` : a.name, STATUS_ICON[a.action] ?? a.action]),
+      [
+        { data: 'Kind', header: true },
+        { data: 'Name', header: true },
+        { data: 'Result', header: true },
+      ],
+      ...report.applied.map((a) => [
+        a.kind,
+        a.namespace ? `${a.namespace}/${a.name}` : a.name,
+        STATUS_ICON[a.action] ?? a.action,
+      ]),
     ]);
   }
   if (report.checks.length) {
     summary.addHeading('Checks', 3);
     summary.addTable([
-      [{ data: 'Status', header: true }, { data: 'Check', header: true }, { data: 'Evidence', header: true }, { data: 'Hint', header: true }],
-      ...report.checks.map((c) => [STATUS_ICON[c.status] ?? c.status, escapeHtml(c.title), escapeHtml(c.evidence), escapeHtml(c.hint ?? '')]),
+      [
+        { data: 'Status', header: true },
+        { data: 'Check', header: true },
+        { data: 'Evidence', header: true },
+        { data: 'Hint', header: true },
+      ],
+      ...report.checks.map((c) => [
+        STATUS_ICON[c.status] ?? c.status,
+        escapeHtml(c.title),
+        escapeHtml(c.evidence),
+        escapeHtml(c.hint ?? ''),
+      ]),
     ]);
   }
   if (report.warnings.length) {

@@ -17,8 +17,17 @@ import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { runAction, type ActionRun } from '../support/action.js';
 import { clusterIssuer, kubeConfig, newNamespace } from '../support/cluster.js';
-import { armFixture, type EmulatedFederatedCredential, type EmulatedIdentity } from '../support/emulators/arm.js';
-import { LOGIN_CLIENT_ID, SUBSCRIPTION_ID, startAzureWorld, type AzureWorld } from '../support/emulators/azure-world.js';
+import {
+  armFixture,
+  type EmulatedFederatedCredential,
+  type EmulatedIdentity,
+} from '../support/emulators/arm.js';
+import {
+  LOGIN_CLIENT_ID,
+  SUBSCRIPTION_ID,
+  startAzureWorld,
+  type AzureWorld,
+} from '../support/emulators/azure-world.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
 import { createTestCa, type TestCa } from '../support/emulators/test-ca.js';
@@ -68,7 +77,10 @@ afterAll(() => {
 
 /** A real ServiceAccount token for Entra (what AKS workload identity projects into a pod). */
 async function runnerToken(serviceAccount: string): Promise<RunnerToken> {
-  await core.createNamespacedServiceAccount({ namespace: runnerNamespace, body: { metadata: { name: serviceAccount } } });
+  await core.createNamespacedServiceAccount({
+    namespace: runnerNamespace,
+    body: { metadata: { name: serviceAccount } },
+  });
   const request = await core.createNamespacedServiceAccountToken({
     name: serviceAccount,
     namespace: runnerNamespace,
@@ -128,7 +140,8 @@ interface LocalCluster {
 function localCluster(): LocalCluster {
   const config = parse(readFileSync(process.env.KUBECONFIG ?? '', 'utf8'));
   const { server, 'certificate-authority-data': caData } = config.clusters[0].cluster;
-  const { 'client-certificate-data': clientCertData, 'client-key-data': clientKeyData } = config.users[0].user;
+  const { 'client-certificate-data': clientCertData, 'client-key-data': clientKeyData } =
+    config.users[0].user;
   return { server, caData, clientCertData, clientKeyData };
 }
 
@@ -138,7 +151,9 @@ function aksKubeconfig(clusterName: string, user: Record<string, unknown>): stri
   const userName = `clusterUser_${RESOURCE_GROUP}_${clusterName}`;
   return stringify({
     apiVersion: 'v1',
-    clusters: [{ cluster: { 'certificate-authority-data': local.caData, server: local.server }, name: clusterName }],
+    clusters: [
+      { cluster: { 'certificate-authority-data': local.caData, server: local.server }, name: clusterName },
+    ],
     contexts: [{ context: { cluster: clusterName, user: userName }, name: clusterName }],
     'current-context': clusterName,
     kind: 'Config',
@@ -158,8 +173,19 @@ function kubeloginUser(): Record<string, unknown> {
   return {
     exec: {
       apiVersion: 'client.authentication.k8s.io/v1beta1',
-      args: ['get-token', '--environment', 'AzurePublicCloud', '--server-id', AKS_SERVER_APP_ID,
-        '--client-id', '80faf920-1908-4b52-b5ef-a8e7bedfc67a', '--tenant-id', IDS.tenant, '--login', 'devicecode'],
+      args: [
+        'get-token',
+        '--environment',
+        'AzurePublicCloud',
+        '--server-id',
+        AKS_SERVER_APP_ID,
+        '--client-id',
+        '80faf920-1908-4b52-b5ef-a8e7bedfc67a',
+        '--tenant-id',
+        IDS.tenant,
+        '--login',
+        'devicecode',
+      ],
       command: 'kubelogin',
       env: null,
       installHint: '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n',
@@ -171,7 +197,9 @@ function kubeloginUser(): Record<string, unknown> {
 
 /** The ManagedClusters GET body (the real recording), with the local cluster's issuer. */
 function managedCluster(name: string, entra = false): Record<string, any> {
-  const body = structuredClone(armFixture('managedclusters-get-200-workload-identity.azure-cli-recording.json'));
+  const body = structuredClone(
+    armFixture('managedclusters-get-200-workload-identity.azure-cli-recording.json'),
+  );
   body.id = `/subscriptions/${SUBSCRIPTION_ID}/resourcegroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${name}`;
   body.name = name;
   body.properties.oidcIssuerProfile = { enabled: true, issuerURL: issuer };
@@ -200,7 +228,10 @@ function federatedCredential(name: string, subject: string): EmulatedFederatedCr
 
 /** The log, outputs and summary (the runner consumes ::add-mask:: lines, never shows them). */
 function visible(run: ActionRun): string {
-  const log = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+  const log = run.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
   return [log, run.stderr, run.summary, ...Object.values(run.outputs)].join('\n');
 }
 
@@ -211,7 +242,11 @@ function checksOf(run: ActionRun): Array<{ id: string; status: string; evidence:
 const AZURE_CHECKS = ['aks-oidc-issuer', 'aks-workload-identity', 'managed-identity', 'federated-credential'];
 
 function azureCheckStatuses(run: ActionRun): Record<string, string> {
-  return Object.fromEntries(checksOf(run).filter((c) => AZURE_CHECKS.includes(c.id)).map((c) => [c.id, c.status]));
+  return Object.fromEntries(
+    checksOf(run)
+      .filter((c) => AZURE_CHECKS.includes(c.id))
+      .map((c) => [c.id, c.status]),
+  );
 }
 
 /** Every file under dir, relative paths. */
@@ -258,8 +293,19 @@ describe('a local-accounts cluster reached through Resource Manager', () => {
     azure = await startAzureWorld({
       ca,
       loginFederatedCredentials: loginTrust(),
-      clusters: [{ resourceGroup: RESOURCE_GROUP, name: CLUSTER, body: managedCluster(CLUSTER), userKubeconfig: aksKubeconfig(CLUSTER, localAccountUser()) }],
-      identities: [identity(IDENTITY, [federatedCredential('bifrost-federated-credential', subjectIn(viaArm.namespace))])],
+      clusters: [
+        {
+          resourceGroup: RESOURCE_GROUP,
+          name: CLUSTER,
+          body: managedCluster(CLUSTER),
+          userKubeconfig: aksKubeconfig(CLUSTER, localAccountUser()),
+        },
+      ],
+      identities: [
+        identity(IDENTITY, [
+          federatedCredential('bifrost-federated-credential', subjectIn(viaArm.namespace)),
+        ]),
+      ],
     });
     home = emptyHome();
     const armDeploy = () => viaArm.run(azureInputs(azure, CLUSTER), { env: azureEnv(trustedRunner, home) });
@@ -283,17 +329,28 @@ describe('a local-accounts cluster reached through Resource Manager', () => {
     expect(first.stderr).toBe('');
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toMatch(
-      new RegExp(`^Cluster: Resource Manager kubeconfig of ${RESOURCE_GROUP}/${CLUSTER}, cluster user \\(local account\\)$`, 'm'),
+      new RegExp(
+        `^Cluster: Resource Manager kubeconfig of ${RESOURCE_GROUP}/${CLUSTER}, cluster user \\(local account\\)$`,
+        'm',
+      ),
     );
     const deployment = await apps.readNamespacedDeployment({ name: 'bifrost', namespace: viaArm.namespace });
     expect(deployment.status?.availableReplicas).toBe(1);
-    const pullSecret = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace: viaArm.namespace });
-    const auths = JSON.parse(Buffer.from(pullSecret.data?.['.dockerconfigjson'] ?? '', 'base64').toString()).auths;
+    const pullSecret = await core.readNamespacedSecret({
+      name: 'ar-pull-secret',
+      namespace: viaArm.namespace,
+    });
+    const auths = JSON.parse(
+      Buffer.from(pullSecret.data?.['.dockerconfigjson'] ?? '', 'base64').toString(),
+    ).auths;
     expect(auths[`${IDS.region}-docker.pkg.dev`].password).toBe(viaArm.gcp.issuedAccessTokens.at(-1));
     expect(JSON.parse(first.outputs.report).result).toBe('pass');
     // The deploy also checked the Azure side, through the same Resource Manager.
     expect(azureCheckStatuses(first)).toEqual({
-      'aks-oidc-issuer': 'pass', 'aks-workload-identity': 'pass', 'managed-identity': 'pass', 'federated-credential': 'pass',
+      'aks-oidc-issuer': 'pass',
+      'aks-workload-identity': 'pass',
+      'managed-identity': 'pass',
+      'federated-credential': 'pass',
     });
   });
 
@@ -339,7 +396,8 @@ describe('a local-accounts cluster reached through Resource Manager', () => {
   it('deploys the same objects as with a kubeconfig (timings in the log)', () => {
     expect(withKubeconfig.exitCode).toBe(0);
     expect(withKubeconfig.stdout).toMatch(/^Cluster: default kubeconfig, context bifrost-aks-local$/m);
-    const kinds = (run: ActionRun) => JSON.parse(run.outputs.applied).map((a: { kind: string; name: string }) => `${a.kind}/${a.name}`);
+    const kinds = (run: ActionRun) =>
+      JSON.parse(run.outputs.applied).map((a: { kind: string; name: string }) => `${a.kind}/${a.name}`);
     expect(kinds(first).slice(1)).toEqual(kinds(withKubeconfig).slice(1)); // [0] is each run's Namespace
     // Wall time of `node dist/index.js`, the refresher's real run and the rollout included.
     expect(reruns.map((r) => r.exitCode)).toEqual(reruns.map(() => 0));
@@ -357,19 +415,23 @@ function apiserverStaticToken(): string {
   try {
     line = readFileSync(file, 'utf8').split('\n')[0];
   } catch {
-    throw new Error(`${file} is missing: the local cluster predates its --token-auth-file; run scripts/cluster.sh down, then up`);
+    throw new Error(
+      `${file} is missing: the local cluster predates its --token-auth-file; run scripts/cluster.sh down, then up`,
+    );
   }
   return line.split(',')[0];
 }
 
 describe('an Entra-enabled cluster: kubelogin replaced by an Entra token for the AKS server app', () => {
   const CLUSTER = 'aks-entra';
-  const clusters = [{
-    resourceGroup: RESOURCE_GROUP,
-    name: CLUSTER,
-    body: managedCluster(CLUSTER, true),
-    userKubeconfig: aksKubeconfig(CLUSTER, kubeloginUser()),
-  }];
+  const clusters = [
+    {
+      resourceGroup: RESOURCE_GROUP,
+      name: CLUSTER,
+      body: managedCluster(CLUSTER, true),
+      userKubeconfig: aksKubeconfig(CLUSTER, kubeloginUser()),
+    },
+  ];
   let world: World;
   let azure: AzureWorld;
   let run: ActionRun;
@@ -382,7 +444,9 @@ describe('an Entra-enabled cluster: kubelogin replaced by an Entra token for the
       ca,
       loginFederatedCredentials: loginTrust(),
       clusters,
-      identities: [identity(IDENTITY, [federatedCredential('bifrost-federated-credential', subjectIn(world.namespace))])],
+      identities: [
+        identity(IDENTITY, [federatedCredential('bifrost-federated-credential', subjectIn(world.namespace))]),
+      ],
       fixedTokens: { [AKS_SCOPE]: staticToken },
     });
     run = await world.run(azureInputs(azure, CLUSTER), { env: azureEnv(trustedRunner, emptyHome()) });
@@ -395,7 +459,10 @@ describe('an Entra-enabled cluster: kubelogin replaced by an Entra token for the
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(
-      new RegExp(`^Cluster: Resource Manager kubeconfig of ${RESOURCE_GROUP}/${CLUSTER}, Entra token for the AKS server application ${AKS_SERVER_APP_ID} \\(replaces kubelogin\\)$`, 'm'),
+      new RegExp(
+        `^Cluster: Resource Manager kubeconfig of ${RESOURCE_GROUP}/${CLUSTER}, Entra token for the AKS server application ${AKS_SERVER_APP_ID} \\(replaces kubelogin\\)$`,
+        'm',
+      ),
     );
     const scopes = azure.entra.requests.filter((r) => r.method === 'POST').map((r) => r.form?.scope);
     expect(scopes).toContain(AKS_SCOPE);
@@ -406,12 +473,14 @@ describe('an Entra-enabled cluster: kubelogin replaced by an Entra token for the
     expect(visible(run)).not.toContain(staticToken);
   });
 
-  it('fails with the API server\'s 401 when Entra\'s AKS token is not one the cluster accepts', async () => {
+  it("fails with the API server's 401 when Entra's AKS token is not one the cluster accepts", async () => {
     // The same cluster, but this Entra issues random tokens for the AKS scope: only the static
     // token authenticates, so the first success above came from the token the action fetched.
     const stranger = await startAzureWorld({ ca, loginFederatedCredentials: loginTrust(), clusters });
     try {
-      const refused = await world.run(azureInputs(stranger, CLUSTER), { env: azureEnv(trustedRunner, emptyHome()) });
+      const refused = await world.run(azureInputs(stranger, CLUSTER), {
+        env: azureEnv(trustedRunner, emptyHome()),
+      });
       expect(refused.exitCode).toBe(1);
       expect(stranger.entra.requests.some((r) => r.form?.scope === AKS_SCOPE && r.status === 200)).toBe(true);
       const failure = refused.annotations.find((a) => a.level === 'error');
@@ -440,15 +509,25 @@ describe('Azure-side checks in verify mode, entra federation', () => {
   let inputs: Record<string, string>;
   let deploy: ActionRun;
 
-  const run = (mode: string) => runAction({ inputs: { ...inputs, mode }, env: azureEnv(trustedRunner, emptyHome()) });
+  const run = (mode: string) =>
+    runAction({ inputs: { ...inputs, mode }, env: azureEnv(trustedRunner, emptyHome()) });
 
   beforeAll(async () => {
     namespace = await newNamespace('azure-verify');
     azure = await startAzureWorld({
       ca,
       loginFederatedCredentials: loginTrust(),
-      clusters: [{ resourceGroup: RESOURCE_GROUP, name: CLUSTER, body: managedCluster(CLUSTER), userKubeconfig: aksKubeconfig(CLUSTER, localAccountUser()) }],
-      identities: [identity(IDENTITY, [federatedCredential('bifrost-federated-credential', subjectIn(namespace))])],
+      clusters: [
+        {
+          resourceGroup: RESOURCE_GROUP,
+          name: CLUSTER,
+          body: managedCluster(CLUSTER),
+          userKubeconfig: aksKubeconfig(CLUSTER, localAccountUser()),
+        },
+      ],
+      identities: [
+        identity(IDENTITY, [federatedCredential('bifrost-federated-credential', subjectIn(namespace))]),
+      ],
     });
     // Entra as the refresher meets it: the managed identity trusts the same issuer and subject
     // as the federated credential Resource Manager reports.
@@ -494,7 +573,9 @@ describe('Azure-side checks in verify mode, entra federation', () => {
   it('the deploy went through the whole entra chain', () => {
     expect(deploy.stderr).toBe('');
     expect(deploy.exitCode).toBe(0);
-    expect(entraForRefresher.requests.map((r) => [r.status, r.assertionClaims?.sub])).toEqual([[200, subjectIn(namespace)]]);
+    expect(entraForRefresher.requests.map((r) => [r.status, r.assertionClaims?.sub])).toEqual([
+      [200, subjectIn(namespace)],
+    ]);
   });
 
   it('verify passes every Azure-side check and reports the cluster issuer', async () => {
@@ -502,7 +583,10 @@ describe('Azure-side checks in verify mode, entra federation', () => {
     expect(verify.stderr).toBe('');
     expect(verify.exitCode).toBe(0);
     expect(azureCheckStatuses(verify)).toEqual({
-      'aks-oidc-issuer': 'pass', 'aks-workload-identity': 'pass', 'managed-identity': 'pass', 'federated-credential': 'pass',
+      'aks-oidc-issuer': 'pass',
+      'aks-workload-identity': 'pass',
+      'managed-identity': 'pass',
+      'federated-credential': 'pass',
     });
     expect(checksOf(verify).filter((c) => c.status === 'fail')).toEqual([]);
     expect(verify.outputs['issuer-url']).toBe(issuer);
@@ -513,17 +597,28 @@ describe('Azure-side checks in verify mode, entra federation', () => {
   it('verify fails federated-credential with expected vs found when the subject names another namespace', async () => {
     // Someone edits the credential in the portal: the seed page's default namespace.
     const credentials = azure.arm.federatedCredentials(RESOURCE_GROUP, IDENTITY);
-    credentials.splice(0, credentials.length, federatedCredential('bifrost-federated-credential', subjectIn('bifrost')));
+    credentials.splice(
+      0,
+      credentials.length,
+      federatedCredential('bifrost-federated-credential', subjectIn('bifrost')),
+    );
     const verify = await run('verify');
     expect(verify.exitCode).toBe(1);
     const check = checksOf(verify).find((c) => c.id === 'federated-credential');
     expect(check?.status).toBe('fail');
     const expectedVsFound = `expected ${JSON.stringify(subjectIn(namespace))}, found ${JSON.stringify(subjectIn('bifrost'))}`;
     expect(check?.hint).toContain(expectedVsFound);
-    const annotation = failureAnnotation(verify, 'Check failed: Federated credential matches the cluster issuer and ServiceAccount');
+    const annotation = failureAnnotation(
+      verify,
+      'Check failed: Federated credential matches the cluster issuer and ServiceAccount',
+    );
     expect(annotation?.message).toContain(expectedVsFound);
     expect(annotation?.message).toContain('Fix: ');
-    expect(checksOf(verify).filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['federated-credential']);
+    expect(
+      checksOf(verify)
+        .filter((c) => c.status === 'fail')
+        .map((c) => c.id),
+    ).toEqual(['federated-credential']);
     expect(verify.outputs['issuer-url']).toBe(issuer);
   });
 });
@@ -538,16 +633,28 @@ describe('manage-federated-credential', () => {
   let home: string;
   const puts = () => azure.arm.requests.filter((r) => r.method === 'PUT');
   const manage = (more: Record<string, string> = {}) =>
-    world.run({ ...azureInputs(azure, CLUSTER), 'manage-federated-credential': 'true', ...more }, { env: azureEnv(trustedRunner, home) });
+    world.run(
+      { ...azureInputs(azure, CLUSTER), 'manage-federated-credential': 'true', ...more },
+      { env: azureEnv(trustedRunner, home) },
+    );
 
   beforeAll(async () => {
     world = await startWorld(await newNamespace('azure-manage'));
     home = emptyHome();
-    const previews = Array.from({ length: 20 }, (_, i) => federatedCredential(`bifrost-pr-${i + 1}`, subjectIn(`pr-${i + 1}`)));
+    const previews = Array.from({ length: 20 }, (_, i) =>
+      federatedCredential(`bifrost-pr-${i + 1}`, subjectIn(`pr-${i + 1}`)),
+    );
     azure = await startAzureWorld({
       ca,
       loginFederatedCredentials: loginTrust(),
-      clusters: [{ resourceGroup: RESOURCE_GROUP, name: CLUSTER, body: managedCluster(CLUSTER), userKubeconfig: aksKubeconfig(CLUSTER, localAccountUser()) }],
+      clusters: [
+        {
+          resourceGroup: RESOURCE_GROUP,
+          name: CLUSTER,
+          body: managedCluster(CLUSTER),
+          userKubeconfig: aksKubeconfig(CLUSTER, localAccountUser()),
+        },
+      ],
       identities: [
         identity(IDENTITY, [federatedCredential('bifrost-staging', subjectIn('staging'))]),
         identity(FULL_IDENTITY, previews),
@@ -567,23 +674,32 @@ describe('manage-federated-credential', () => {
         path: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${IDENTITY}/federatedIdentityCredentials/bifrost-federated-credential`,
         status: 201,
         tokenLabel: `${azure.arm.url}/.default`,
-        body: { properties: { issuer, subject: subjectIn(world.namespace), audiences: [TOKEN_EXCHANGE_AUDIENCE] } },
+        body: {
+          properties: { issuer, subject: subjectIn(world.namespace), audiences: [TOKEN_EXCHANGE_AUDIENCE] },
+        },
       }),
     ]);
-    expect(run.stdout).toContain(`bifrost-federated-credential: created (subject ${subjectIn(world.namespace)})`);
+    expect(run.stdout).toContain(
+      `bifrost-federated-credential: created (subject ${subjectIn(world.namespace)})`,
+    );
     // Written before the apply, so the refresher's first token exchange already finds it.
     const putAt = run.stdout.indexOf('::group::Federated credential');
     expect(putAt).toBeGreaterThan(-1);
     expect(putAt).toBeLessThan(run.stdout.indexOf('::group::Apply manifests'));
     expect(azureCheckStatuses(run)['federated-credential']).toBe('pass');
-    expect(azure.arm.federatedCredentials(RESOURCE_GROUP, IDENTITY).map((c) => c.name)).toEqual(['bifrost-staging', 'bifrost-federated-credential']);
+    expect(azure.arm.federatedCredentials(RESOURCE_GROUP, IDENTITY).map((c) => c.name)).toEqual([
+      'bifrost-staging',
+      'bifrost-federated-credential',
+    ]);
   });
 
   it('makes no PUT when run again', async () => {
     const run = await manage();
     expect(run.exitCode).toBe(0);
     expect(puts()).toHaveLength(1);
-    expect(run.stdout).toContain(`bifrost-federated-credential: unchanged (subject ${subjectIn(world.namespace)})`);
+    expect(run.stdout).toContain(
+      `bifrost-federated-credential: unchanged (subject ${subjectIn(world.namespace)})`,
+    );
   });
 
   it('refuses a 21st credential with the limit hint, before deploying and without a PUT', async () => {
@@ -591,7 +707,9 @@ describe('manage-federated-credential', () => {
     expect(run.exitCode).toBe(1);
     const failure = failureAnnotation(run, 'Azure error');
     expect(failure?.message).toContain('already has 20 federated credentials (the limit is 20)');
-    expect(failure?.message).toMatch(/Fix: Delete an unused one \(existing: bifrost-pr-1, bifrost-pr-2, .*bifrost-pr-20\)/);
+    expect(failure?.message).toMatch(
+      /Fix: Delete an unused one \(existing: bifrost-pr-1, bifrost-pr-2, .*bifrost-pr-20\)/,
+    );
     expect(puts().filter((r) => r.path.includes(`/userAssignedIdentities/${FULL_IDENTITY}/`))).toEqual([]);
     expect(azure.arm.federatedCredentials(RESOURCE_GROUP, FULL_IDENTITY)).toHaveLength(20);
     expect(JSON.parse(run.outputs.report).applied).toEqual([]);
@@ -608,7 +726,14 @@ describe('Entra ID refuses the sign-in (AADSTS70021)', () => {
     azure = await startAzureWorld({
       ca,
       loginFederatedCredentials: loginTrust(),
-      clusters: [{ resourceGroup: RESOURCE_GROUP, name: 'aks-refused', body: managedCluster('aks-refused'), userKubeconfig: aksKubeconfig('aks-refused', localAccountUser()) }],
+      clusters: [
+        {
+          resourceGroup: RESOURCE_GROUP,
+          name: 'aks-refused',
+          body: managedCluster('aks-refused'),
+          userKubeconfig: aksKubeconfig('aks-refused', localAccountUser()),
+        },
+      ],
     });
     // A runner whose ServiceAccount the deploying app has no federated credential for.
     run = await runAction({
@@ -623,15 +748,19 @@ describe('Entra ID refuses the sign-in (AADSTS70021)', () => {
   });
   afterAll(() => azure?.close());
 
-  it('fails before reaching Resource Manager, with Entra\'s real AADSTS70021 answer', () => {
+  it("fails before reaching Resource Manager, with Entra's real AADSTS70021 answer", () => {
     expect(run.exitCode).toBe(1);
-    expect(azure.entra.requests.filter((r) => r.method === 'POST').map((r) => [r.status, r.aadsts])).toEqual([[400, 70021]]);
+    expect(azure.entra.requests.filter((r) => r.method === 'POST').map((r) => [r.status, r.aadsts])).toEqual([
+      [400, 70021],
+    ]);
     expect(azure.arm.requests).toEqual([]);
   });
 
   it('shows the presented issuer, subject and audience, never the assertion', () => {
     const failure = failureAnnotation(run, 'Azure error');
-    expect(failure?.message).toContain('AADSTS70021: No matching federated identity record found for presented assertion');
+    expect(failure?.message).toContain(
+      'AADSTS70021: No matching federated identity record found for presented assertion',
+    );
     // The action's own hint, from the token file's claims (not only Entra's wording).
     expect(failure?.message).toContain(
       `Fix: No federated credential of the Entra application/identity ${LOGIN_CLIENT_ID} matches the token in AZURE_FEDERATED_TOKEN_FILE (${untrustedRunner.file})`,

@@ -17,7 +17,13 @@ import { formatHint, hintById } from '../../src/hints.js';
 import { KubeClient } from '../../src/kube.js';
 import { render } from '../../src/render.js';
 import type { Settings } from '../../src/settings.js';
-import { TEST_ANNOTATIONS, kubeConfig, newNamespace, waitForObject, writePodLog } from '../support/cluster.js';
+import {
+  TEST_ANNOTATIONS,
+  kubeConfig,
+  newNamespace,
+  waitForObject,
+  writePodLog,
+} from '../support/cluster.js';
 import { testSettings } from '../support/fixtures.js';
 
 // jest reads testTimeout only from the top-level config, not from a project's.
@@ -51,7 +57,14 @@ describe('Kubernetes checks against the control plane', () => {
 
     expect(snapshot.apiRequests).toBe(10);
     expect(snapshot.namespace.state).toBe('found');
-    for (const key of ['serviceAccount', 'credentialConfig', 'cronJob', 'pullSecret', 'deployment', 'service'] as const) {
+    for (const key of [
+      'serviceAccount',
+      'credentialConfig',
+      'cronJob',
+      'pullSecret',
+      'deployment',
+      'service',
+    ] as const) {
       expect({ key, state: snapshot[key].state }).toEqual({ key, state: 'absent' });
     }
     expect(snapshot.jobs).toEqual({ state: 'found', value: [] });
@@ -64,14 +77,17 @@ describe('Kubernetes checks against the control plane', () => {
       status: 'fail',
       evidence: 'ServiceAccount bifrost-sa not found',
     });
-    expect(byId(results, 'gateway-health')).toMatchObject({ status: 'fail', evidence: 'Service bifrost not found' });
+    expect(byId(results, 'gateway-health')).toMatchObject({
+      status: 'fail',
+      evidence: 'Service bifrost not found',
+    });
     expect(byId(results, 'refresher-identity-injection').status).toBe('skipped');
   });
 
   test('a broken install: the failing refresh, the refused pull and the unready Service, each with its fix', async () => {
     const namespace = await newNamespace('checks');
     const settings = settingsFor(namespace);
-    const objects = render(settings).objects.map((object) => structuredClone(object) as KubernetesObject);
+    const objects = render(settings).objects.map((object) => structuredClone<KubernetesObject>(object));
 
     // The refresher fails the way the seed's script does (D3), once (backoffLimit 0 keeps the test short).
     const refresherLog = [
@@ -121,7 +137,8 @@ describe('Kubernetes checks against the control plane', () => {
     const pod = await waitForObject<V1Pod>(kc, `/api/v1/namespaces/${namespace}/pods`, {
       what: 'a gateway pod in ImagePullBackOff',
       labelSelector: 'app=bifrost',
-      until: (candidate) => candidate.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff',
+      until: (candidate) =>
+        candidate.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff',
     });
     await waitForObject<CoreV1Event>(kc, `/api/v1/namespaces/${namespace}/events`, {
       what: `a Failed event for pod ${pod.metadata!.name}`,
@@ -142,9 +159,15 @@ describe('Kubernetes checks against the control plane', () => {
     expect(JSON.stringify(snapshot)).not.toContain(auth);
     expect(snapshot.pullSecret).toMatchObject({
       state: 'found',
-      value: { type: 'kubernetes.io/dockerconfigjson', registries: [{ host: HOST, username: 'oauth2accesstoken' }] },
+      value: {
+        type: 'kubernetes.io/dockerconfigjson',
+        registries: [{ host: HOST, username: 'oauth2accesstoken' }],
+      },
     });
-    expect(snapshot.refresherLog).toMatchObject({ jobName: 'initial-refresh-e2e', container: 'token-refresh' });
+    expect(snapshot.refresherLog).toMatchObject({
+      jobName: 'initial-refresh-e2e',
+      container: 'token-refresh',
+    });
     expect(snapshot.refresherLog?.tail).toBe(refresherLog.join('\n'));
     expect(snapshot.health).toMatchObject({
       path: `/api/v1/namespaces/${namespace}/services/bifrost:80/proxy/health`,

@@ -95,13 +95,17 @@ function cronJob(name: string, podAnnotations: Record<string, string> = {}): V1C
 
 describe('local control plane', () => {
   test('kubectl and @kubernetes/client-node both talk to it', async () => {
-    const fromKubectl = JSON.parse(kubectl('version', '-o', 'json')) as { serverVersion: { gitVersion: string } };
+    const fromKubectl = JSON.parse(kubectl('version', '-o', 'json')) as {
+      serverVersion: { gitVersion: string };
+    };
     const fromClient = await kc.makeApiClient(VersionApi).getCode();
     expect(fromClient.gitVersion).toMatch(/^v1\.35\.\d+$/);
     expect(fromKubectl.serverVersion.gitVersion).toBe(fromClient.gitVersion);
 
     const namespace = await newNamespace('talk');
-    const listed = JSON.parse(kubectl('get', 'namespace', namespace, '-o', 'json')) as { metadata: { uid: string } };
+    const listed = JSON.parse(kubectl('get', 'namespace', namespace, '-o', 'json')) as {
+      metadata: { uid: string };
+    };
     const read = await core.readNamespace({ name: namespace });
     expect(listed.metadata.uid).toBe(read.metadata!.uid);
 
@@ -121,9 +125,15 @@ describe('local control plane', () => {
     expect(hasCondition(completed, 'Complete')).toBe(true);
     expect(completed.status?.succeeded).toBe(1);
     expect(completed.metadata?.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
-    expect(completed.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'CronJob', uid: ok.metadata!.uid });
+    expect(completed.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'CronJob',
+      uid: ok.metadata!.uid,
+    });
 
-    const logLines = ['refresh: exchanging the ServiceAccount token', 'ERROR: PERMISSION_DENIED: iam.serviceAccounts.getAccessToken'];
+    const logLines = [
+      'refresh: exchanging the ServiceAccount token',
+      'ERROR: PERMISSION_DENIED: iam.serviceAccounts.getAccessToken',
+    ];
     const failing = await batch.createNamespacedCronJob({
       namespace,
       body: cronJob('refresher-broken', {
@@ -141,7 +151,10 @@ describe('local control plane', () => {
     const failedCondition = failed.status?.conditions?.find((c) => c.type === 'Failed');
     expect(failedCondition).toMatchObject({ status: 'True', reason: 'BackoffLimitExceeded' });
 
-    const pods = await core.listNamespacedPod({ namespace, labelSelector: 'batch.kubernetes.io/job-name=refresher-broken-manual' });
+    const pods = await core.listNamespacedPod({
+      namespace,
+      labelSelector: 'batch.kubernetes.io/job-name=refresher-broken-manual',
+    });
     expect(pods.items).toHaveLength(1);
     const pod = pods.items[0];
     expect(pod.status?.phase).toBe('Failed');
@@ -150,7 +163,11 @@ describe('local control plane', () => {
       reason: 'Error',
       message: 'token exchange refused',
     });
-    const log = await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace, container: 'refresh' });
+    const log = await core.readNamespacedPodLog({
+      name: pod.metadata!.name!,
+      namespace,
+      container: 'refresh',
+    });
     expect(log).toBe(logLines.map((line) => `${line}\n`).join(''));
   });
 
@@ -163,20 +180,29 @@ describe('local control plane', () => {
         selector: { matchLabels: { app: name } },
         template: {
           metadata: { labels: { app: name }, annotations: podAnnotations },
-          spec: { containers: [{ name: 'gateway', image: `example.test/${name}:1`, ports: [{ containerPort: 8080 }] }] },
+          spec: {
+            containers: [
+              { name: 'gateway', image: `example.test/${name}:1`, ports: [{ containerPort: 8080 }] },
+            ],
+          },
         },
       },
     });
 
     await apps.createNamespacedDeployment({ namespace, body: deployment('bifrost') });
-    const available = await waitForObject<V1Deployment>(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, {
-      what: 'Deployment bifrost Available with 2 replicas',
-      fieldSelector: 'metadata.name=bifrost',
-      until: (d) => hasCondition(d, 'Available') && d.status?.availableReplicas === 2,
-    });
+    const available = await waitForObject<V1Deployment>(
+      kc,
+      `/apis/apps/v1/namespaces/${namespace}/deployments`,
+      {
+        what: 'Deployment bifrost Available with 2 replicas',
+        fieldSelector: 'metadata.name=bifrost',
+        until: (d) => hasCondition(d, 'Available') && d.status?.availableReplicas === 2,
+      },
+    );
     expect(available.status?.readyReplicas).toBe(2);
 
-    const pullError = 'failed to authorize: 403 Forbidden: artifactregistry.repositories.downloadArtifacts denied';
+    const pullError =
+      'failed to authorize: 403 Forbidden: artifactregistry.repositories.downloadArtifacts denied';
     await apps.createNamespacedDeployment({
       namespace,
       body: deployment('unpullable', { [TEST_ANNOTATIONS.imagePullError]: pullError }),
@@ -213,7 +239,9 @@ describe('local control plane', () => {
     });
     const parts = (response.status?.token ?? '').split('.');
     expect(parts).toHaveLength(3); // header.payload.signature; the token itself is never printed
-    const [header, payload] = parts.slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    const [header, payload] = parts
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
     expect(header.alg).toBe('RS256');
     expect(payload.iss).toBe(clusterIssuer());
     expect(payload.aud).toEqual([audience]);

@@ -2,7 +2,13 @@
 // local control plane. The refresher really runs (host executor: the real script, gcloud and
 // kubectl, Google STS/IAM emulated), so the pull secret comes from the real chain.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { kubeConfig, newNamespace } from '../support/cluster.js';
 import { BIFROST_CONFIG, IDS, startWorld, type World } from '../support/world.js';
 import type { ActionRun } from '../support/action.js';
@@ -33,11 +39,25 @@ function visible(run: ActionRun): string {
 async function ownState(applied: Applied[]): Promise<string[]> {
   return Promise.all(
     applied.map(async (a) => {
-      const apiVersion = { Role: 'rbac.authorization.k8s.io/v1', RoleBinding: 'rbac.authorization.k8s.io/v1', CronJob: 'batch/v1', Deployment: 'apps/v1' }[a.kind] ?? 'v1';
-      const live = await objects.read({ apiVersion, kind: a.kind, metadata: { name: a.name, namespace: a.namespace } });
-      const ours = live.metadata?.managedFields?.find((f) => f.manager === 'bifrost-aks-deploy' && f.operation === 'Apply');
+      const apiVersion =
+        {
+          Role: 'rbac.authorization.k8s.io/v1',
+          RoleBinding: 'rbac.authorization.k8s.io/v1',
+          CronJob: 'batch/v1',
+          Deployment: 'apps/v1',
+        }[a.kind] ?? 'v1';
+      const live = await objects.read({
+        apiVersion,
+        kind: a.kind,
+        metadata: { name: a.name, namespace: a.namespace },
+      });
+      const ours = live.metadata?.managedFields?.find(
+        (f) => f.manager === 'bifrost-aks-deploy' && f.operation === 'Apply',
+      );
       const withStatus = a.kind === 'CronJob' || a.kind === 'Deployment';
-      const version = withStatus ? `generation=${live.metadata?.generation}` : `resourceVersion=${live.metadata?.resourceVersion}`;
+      const version = withStatus
+        ? `generation=${live.metadata?.generation}`
+        : `resourceVersion=${live.metadata?.resourceVersion}`;
       return `${a.kind}/${a.name} ${version} applied=${new Date(ours?.time ?? 0).toISOString()}`;
     }),
   );
@@ -72,7 +92,9 @@ describe('deploy into a fresh namespace', () => {
     // The namespace existed already (the test made it): SSA adds our labels to it.
     expect(applied.slice(1).every((a) => a.action === 'created')).toBe(true);
     expect(first.outputs.namespace).toBe(world.namespace);
-    expect(first.outputs.image).toBe(`${IDS.region}-docker.pkg.dev/${IDS.gcpProject}/${IDS.hubSlug}/bifrost:v1.4.2`);
+    expect(first.outputs.image).toBe(
+      `${IDS.region}-docker.pkg.dev/${IDS.gcpProject}/${IDS.hubSlug}/bifrost:v1.4.2`,
+    );
     expect(first.outputs['job-name']).toMatch(/^initial-refresh-local-[a-z0-9]+$/);
     expect(Date.parse(first.outputs['pull-secret-expires-at'])).toBeGreaterThan(Date.now() + 50 * 60_000);
     expect(first.outputs['tenant-id']).toBe(IDS.tenant);
@@ -90,7 +112,9 @@ describe('deploy into a fresh namespace', () => {
     const entry = config.auths[`${IDS.region}-docker.pkg.dev`];
     expect(entry.username).toBe('oauth2accesstoken');
     expect(entry.password).toBe(world.gcp.issuedAccessTokens.at(-1));
-    expect(secret.metadata?.annotations?.['bifrost.maximhq.dev/expires-at']).toBe(first.outputs['pull-secret-expires-at']);
+    expect(secret.metadata?.annotations?.['bifrost.maximhq.dev/expires-at']).toBe(
+      first.outputs['pull-secret-expires-at'],
+    );
   });
 
   it('rolled the gateway out under its own ServiceAccount with the config Secret', async () => {
@@ -104,7 +128,8 @@ describe('deploy into a fresh namespace', () => {
 
   it('shows the user a summary with phases, objects and checks, and never a secret', () => {
     expect(first.summary).toContain('Bifrost on AKS — deploy: succeeded');
-    for (const heading of ['Phases', 'Applied objects', 'Checks']) expect(first.summary).toContain(`<h3>${heading}</h3>`);
+    for (const heading of ['Phases', 'Applied objects', 'Checks'])
+      expect(first.summary).toContain(`<h3>${heading}</h3>`);
     expect(first.stdout).toContain('::group::Initial refresh of the pull secret');
     const shown = visible(first);
     expect(shown).not.toContain(BIFROST_CONFIG);
@@ -137,7 +162,9 @@ describe('deploy failures end the run with evidence and a hint', () => {
     expect(failure?.message).toContain(`Secret ${world.namespace}/bifrost-config does not exist`);
     expect(failure?.message).toContain('Fix: Set the `config` input');
     expect(JSON.parse(run.outputs.applied)).toEqual([]);
-    await expect(apps.readNamespacedDeployment({ name: 'bifrost', namespace: world.namespace })).rejects.toMatchObject({ code: 404 });
+    await expect(
+      apps.readNamespacedDeployment({ name: 'bifrost', namespace: world.namespace }),
+    ).rejects.toMatchObject({ code: 404 });
   });
 
   it('a refresher refused by IAM fails the initial refresh with its log and the IAM hint', async () => {
@@ -149,7 +176,9 @@ describe('deploy failures end the run with evidence and a hint', () => {
     // The evidence is the refresher's own log, read back through the API (pods/log).
     expect(failure?.message).toContain('step: get access token');
     expect(failure?.message).toMatch(/getAccessToken/);
-    expect(failure?.message).toMatch(/Fix: .*roles\/iam\.workloadIdentityUser|Fix: .*Service Account Token Creator|Fix: .*Bifrost team/);
+    expect(failure?.message).toMatch(
+      /Fix: .*roles\/iam\.workloadIdentityUser|Fix: .*Service Account Token Creator|Fix: .*Bifrost team/,
+    );
     expect(JSON.parse(run.outputs.report).failure.title).toBe('Initial refresh failed');
     expect(run.summary).toContain('Initial refresh failed');
     // One attempt ended the wait; the Job's own retries were not waited for.
@@ -167,7 +196,9 @@ describe('deploy failures end the run with evidence and a hint', () => {
       {
         name: 'bifrost',
         namespace: world.namespace,
-        body: { spec: { template: { metadata: { annotations: { 'bifrost-aks.test/image-pull-error': denied } } } } },
+        body: {
+          spec: { template: { metadata: { annotations: { 'bifrost-aks.test/image-pull-error': denied } } } },
+        },
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
@@ -193,7 +224,12 @@ describe('fields changed by someone else', () => {
     const ok = await world.run();
     expect(ok.exitCode).toBe(0);
     await apps.patchNamespacedDeployment(
-      { name: 'bifrost', namespace: world.namespace, fieldManager: 'kubectl-edit', body: { spec: { replicas: 3 } } },
+      {
+        name: 'bifrost',
+        namespace: world.namespace,
+        fieldManager: 'kubectl-edit',
+        body: { spec: { replicas: 3 } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     const refused = await world.run();
@@ -207,6 +243,8 @@ describe('fields changed by someone else', () => {
     expect(forced.exitCode).toBe(0);
     const deployment = JSON.parse(forced.outputs.applied).find((a: Applied) => a.kind === 'Deployment');
     expect(deployment.action).toBe('configured');
-    expect((await apps.readNamespacedDeployment({ name: 'bifrost', namespace: world.namespace })).spec?.replicas).toBe(1);
+    expect(
+      (await apps.readNamespacedDeployment({ name: 'bifrost', namespace: world.namespace })).spec?.replicas,
+    ).toBe(1);
   });
 });

@@ -69,14 +69,21 @@ beforeAll(async () => {
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
-          spec: { containers: [{ name: 'bifrost', image: 'example.test/bifrost:1', ports: [{ containerPort: 8080 }] }] },
+          spec: {
+            containers: [
+              { name: 'bifrost', image: 'example.test/bifrost:1', ports: [{ containerPort: 8080 }] },
+            ],
+          },
         },
       },
     },
   });
   await core.createNamespacedService({
     namespace,
-    body: { metadata: { name: 'bifrost' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
+    body: {
+      metadata: { name: 'bifrost' },
+      spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
+    },
   });
   await waitForObject<V1Deployment>(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, {
     what: 'Deployment bifrost with 2 ready replicas',
@@ -106,7 +113,11 @@ describe('pod IPs answer HTTP through the API server proxies', () => {
   test('other paths answer 404 from the pod, not from the API server', async () => {
     const pod = pods[0];
     const result = await answer(
-      core.connectGetNamespacedPodProxyWithPath({ name: `${pod.metadata!.name}:8080`, namespace, path: 'nothing-here' }),
+      core.connectGetNamespacedPodProxyWithPath({
+        name: `${pod.metadata!.name}:8080`,
+        namespace,
+        path: 'nothing-here',
+      }),
     );
     expect(result).toEqual({ code: 404, body: '404 page not found\n' });
   });
@@ -116,7 +127,13 @@ describe('pod IPs answer HTTP through the API server proxies', () => {
     setPodHttpAnswer(failing.status!.podIP!, { status: 503, body: STORE_DOWN });
 
     const podHealth = (pod: V1Pod) =>
-      answer(core.connectGetNamespacedPodProxyWithPath({ name: `${pod.metadata!.name}:8080`, namespace, path: 'health' }));
+      answer(
+        core.connectGetNamespacedPodProxyWithPath({
+          name: `${pod.metadata!.name}:8080`,
+          namespace,
+          path: 'health',
+        }),
+      );
     const fromFailing = await podHealth(failing);
     expect(fromFailing.code).toBe(503);
     expect(json(fromFailing.body)).toEqual(STORE_DOWN);

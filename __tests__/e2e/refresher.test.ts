@@ -21,7 +21,14 @@ import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from '.
 import { clusterIssuer, kubeConfig as clusterKubeConfig, newNamespace } from '../support/cluster.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
-import { CLIENT_ID, GCP_SERVICE_ACCOUNT, PROVIDER_AUDIENCE, REGISTRY_HOST, TENANT_ID, testSettings } from '../support/fixtures.js';
+import {
+  CLIENT_ID,
+  GCP_SERVICE_ACCOUNT,
+  PROVIDER_AUDIENCE,
+  REGISTRY_HOST,
+  TENANT_ID,
+  testSettings,
+} from '../support/fixtures.js';
 import { runRefresher, type RefresherRun } from '../support/run-refresher.js';
 
 /** The app whose tokens the GCP provider trusts in entra mode (its allowed audience). */
@@ -37,7 +44,7 @@ async function applyAll(kubeConfig: KubeConfig, objects: KubernetesObject[]): Pr
 function cronJobOf(objects: KubernetesObject[]): V1CronJob {
   const cronJob = objects.find((o) => o.kind === 'CronJob');
   if (!cronJob) throw new Error('render() gave no CronJob');
-  return cronJob as V1CronJob;
+  return cronJob;
 }
 
 interface DockerConfig {
@@ -45,7 +52,9 @@ interface DockerConfig {
 }
 
 function dockerConfigOf(secret: V1Secret): DockerConfig {
-  return JSON.parse(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8')) as DockerConfig;
+  return JSON.parse(
+    Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'),
+  ) as DockerConfig;
 }
 
 function log(run: RefresherRun): string {
@@ -66,8 +75,18 @@ describe('refresher CronJob, kubernetes federation, on a real control plane', ()
   beforeAll(async () => {
     namespace = await newNamespace('refresher-k8s');
     subject = `system:serviceaccount:${namespace}:bifrost-sa`;
-    gcp = await startGcpEmulator({ providerAudience: PROVIDER_AUDIENCE, allowedServiceAccount: GCP_SERVICE_ACCOUNT, acceptedIssuer: issuer, acceptedSubject: subject });
-    settings = testSettings({ mode: 'render', namespace, 'sts-url': gcp.stsTokenUrl, 'iam-credentials-url': gcp.url });
+    gcp = await startGcpEmulator({
+      providerAudience: PROVIDER_AUDIENCE,
+      allowedServiceAccount: GCP_SERVICE_ACCOUNT,
+      acceptedIssuer: issuer,
+      acceptedSubject: subject,
+    });
+    settings = testSettings({
+      mode: 'render',
+      namespace,
+      'sts-url': gcp.stsTokenUrl,
+      'iam-credentials-url': gcp.url,
+    });
     const objects = render(settings).objects.filter((o) => o.kind !== 'Deployment' && o.kind !== 'Service');
     await applyAll(kubeConfig, objects);
     cronJob = cronJobOf(objects);
@@ -102,7 +121,10 @@ describe('refresher CronJob, kubernetes federation, on a real control plane', ()
     const refreshedAt = Date.parse(secret.metadata?.annotations?.[REFRESHED_AT_ANNOTATION] ?? '');
     expect(refreshedAt).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000);
     expect(expiresAt - refreshedAt).toBe(settings.workload.tokenLifetimeSeconds * 1000);
-    expect(secret.metadata?.managedFields?.map((f) => [f.manager, f.operation])).toContainEqual([REFRESHER_FIELD_MANAGER, 'Apply']);
+    expect(secret.metadata?.managedFields?.map((f) => [f.manager, f.operation])).toContainEqual([
+      REFRESHER_FIELD_MANAGER,
+      'Apply',
+    ]);
     expect(run.stdout.trim().split('\n').at(-1)).toBe(
       `Secret ${namespace}/${settings.names.pullSecret} refreshed; expires ${secret.metadata?.annotations?.[EXPIRES_AT_ANNOTATION]}`,
     );
@@ -115,10 +137,12 @@ describe('refresher CronJob, kubernetes federation, on a real control plane', ()
     const after = await readPullSecret();
     expect(after.metadata?.uid).toBe(before.metadata?.uid); // updated, not deleted and re-created
     expect(dockerConfigOf(after).auths[REGISTRY_HOST].password).toBe(gcp.issuedAccessTokens.at(-1));
-    expect(dockerConfigOf(after).auths[REGISTRY_HOST].password).not.toBe(dockerConfigOf(before).auths[REGISTRY_HOST].password);
+    expect(dockerConfigOf(after).auths[REGISTRY_HOST].password).not.toBe(
+      dockerConfigOf(before).auths[REGISTRY_HOST].password,
+    );
   });
 
-  it('STS invalid_grant: exits non-zero with STS\'s words and leaves the existing Secret untouched', async () => {
+  it("STS invalid_grant: exits non-zero with STS's words and leaves the existing Secret untouched", async () => {
     const before = await readPullSecret();
     gcp.setFailure('sts', {
       status: 400,
@@ -146,9 +170,16 @@ describe('refresher CronJob, kubernetes federation, on a real control plane', ()
     const before = await core.readNamespacedSecret({ name: other, namespace });
 
     for (const target of [other, 'a-new-secret']) {
-      const run = await runRefresher({ cronJob, kubeConfig, namespace, envOverrides: { PULL_SECRET: target } });
+      const run = await runRefresher({
+        cronJob,
+        kubeConfig,
+        namespace,
+        envOverrides: { PULL_SECRET: target },
+      });
       expect(run.exitCode).not.toBe(0);
-      expect(run.stderr).toContain(`User "system:serviceaccount:${namespace}:bifrost-sa" cannot patch resource "secrets"`);
+      expect(run.stderr).toContain(
+        `User "system:serviceaccount:${namespace}:bifrost-sa" cannot patch resource "secrets"`,
+      );
       expect(run.stderr).toContain(`error: could not apply Secret ${namespace}/${target}`);
       for (const token of gcp.issuedAccessTokens) expect(log(run)).not.toContain(token);
     }
@@ -202,22 +233,32 @@ describe('refresher CronJob, entra federation, on a real control plane', () => {
     const run = await runRefresher({ cronJob, kubeConfig, namespace });
     expect(run.stderr).not.toMatch(/^error:/m);
     expect(run.exitCode).toBe(0);
-    expect(entra.requests.map((r) => [r.path, r.status, r.assertionClaims?.iss, r.assertionClaims?.sub])).toEqual([
-      [`/${TENANT_ID}/oauth2/v2.0/token`, 200, issuer, subject],
-    ]);
+    expect(
+      entra.requests.map((r) => [r.path, r.status, r.assertionClaims?.iss, r.assertionClaims?.sub]),
+    ).toEqual([[`/${TENANT_ID}/oauth2/v2.0/token`, 200, issuer, subject]]);
     expect(entra.requests[0].form?.scope).toBe(`${ENTRA_RESOURCE}/.default`);
-    expect(gcp.requests.find((r) => r.service === 'sts')?.subjectClaims).toMatchObject({ iss: entra.tokenIssuer, aud: ENTRA_RESOURCE });
+    expect(gcp.requests.find((r) => r.service === 'sts')?.subjectClaims).toMatchObject({
+      iss: entra.tokenIssuer,
+      aud: ENTRA_RESOURCE,
+    });
     const secret = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace });
     expect(dockerConfigOf(secret).auths[REGISTRY_HOST].password).toBe(gcp.issuedAccessTokens.at(-1));
   });
 
-  it('prints Entra\'s AADSTS error and writes nothing when the federated credential does not match', async () => {
+  it("prints Entra's AADSTS error and writes nothing when the federated credential does not match", async () => {
     const before = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace });
     const stsCalls = gcp.requests.length;
-    const run = await runRefresher({ cronJob, kubeConfig, namespace, envOverrides: { ENTRA_CLIENT_ID: '00000000-0000-0000-0000-000000000000' } });
+    const run = await runRefresher({
+      cronJob,
+      kubeConfig,
+      namespace,
+      envOverrides: { ENTRA_CLIENT_ID: '00000000-0000-0000-0000-000000000000' },
+    });
     expect(run.exitCode).not.toBe(0);
     expect(run.stderr).toContain('error: Entra ID answered HTTP 400');
-    expect(run.stderr).toContain("AADSTS700016: Application with identifier '00000000-0000-0000-0000-000000000000' was not found");
+    expect(run.stderr).toContain(
+      "AADSTS700016: Application with identifier '00000000-0000-0000-0000-000000000000' was not found",
+    );
     expect(run.stdout).not.toContain(REFRESHER_STEPS.gcloudLogin);
     expect(gcp.requests.length).toBe(stsCalls);
     const after = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace });

@@ -10,7 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CoreV1Api, type CoreV1Event, type V1Deployment, type V1EndpointSlice, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  type CoreV1Event,
+  type V1Deployment,
+  type V1EndpointSlice,
+  type V1Job,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { CheckResult } from '../../src/check-result.js';
 import { CHECK_IDS } from '../../src/checks.js';
 import { formatHint, hintById } from '../../src/hints.js';
@@ -37,7 +44,8 @@ interface Report {
 
 const reportOf = (run: ActionRun): Report => JSON.parse(run.outputs.report) as Report;
 const KUBERNETES_CHECKS = new Set<string>(CHECK_IDS);
-const kubernetesChecks = (run: ActionRun) => reportOf(run).checks.filter((check) => KUBERNETES_CHECKS.has(check.id));
+const kubernetesChecks = (run: ActionRun) =>
+  reportOf(run).checks.filter((check) => KUBERNETES_CHECKS.has(check.id));
 
 function checkOf(run: ActionRun, id: string): CheckResult {
   const check = reportOf(run).checks.find((candidate) => candidate.id === id);
@@ -47,7 +55,11 @@ function checkOf(run: ActionRun, id: string): CheckResult {
 
 /** Kubernetes checks that did not pass, id → status: what a scenario broke, and nothing else. */
 function notPassing(run: ActionRun): Record<string, string> {
-  return Object.fromEntries(kubernetesChecks(run).filter((c) => c.status !== 'pass').map((c) => [c.id, c.status]));
+  return Object.fromEntries(
+    kubernetesChecks(run)
+      .filter((c) => c.status !== 'pass')
+      .map((c) => [c.id, c.status]),
+  );
 }
 
 /** Rows of the job summary's table under `<h3>heading</h3>`, cells as HTML text. (@actions/core
@@ -80,10 +92,19 @@ function expectReported(run: ActionRun, id: string, status: 'fail' | 'warn'): Ch
   expect(check.hint).toEqual(expect.any(String));
   const title = `${status === 'fail' ? 'Check failed' : 'Check warning'}: ${check.title}`;
   expect(run.annotations.filter((annotation) => annotation.title === title)).toEqual([
-    { level: status === 'fail' ? 'error' : 'warning', title, message: `${check.evidence}\nFix: ${check.hint}` },
+    {
+      level: status === 'fail' ? 'error' : 'warning',
+      title,
+      message: `${check.evidence}\nFix: ${check.hint}`,
+    },
   ]);
   const icon = status === 'fail' ? '❌ fail' : '⚠️ warn';
-  expect(summaryTable(run.summary, 'Checks')).toContainEqual([icon, html(check.title), html(check.evidence), html(check.hint!)]);
+  expect(summaryTable(run.summary, 'Checks')).toContainEqual([
+    icon,
+    html(check.title),
+    html(check.evidence),
+    html(check.hint!),
+  ]);
   return check;
 }
 
@@ -91,7 +112,11 @@ function expectReported(run: ActionRun, id: string, status: 'fail' | 'warn'): Ch
 function expectVerdict(run: ActionRun, failedIds: string[]): void {
   const report = reportOf(run);
   if (failedIds.length === 0) {
-    expect({ exitCode: run.exitCode, result: report.result, failure: report.failure }).toEqual({ exitCode: 0, result: 'pass', failure: null });
+    expect({ exitCode: run.exitCode, result: report.result, failure: report.failure }).toEqual({
+      exitCode: 0,
+      result: 'pass',
+      failure: null,
+    });
     return;
   }
   expect(run.exitCode).toBe(1);
@@ -104,12 +129,19 @@ function expectVerdict(run: ActionRun, failedIds: string[]): void {
 
 /** kubectl on the local cluster (KUBECONFIG from the global setup): its own field managers. */
 function kubectl(args: string[], input?: string): string {
-  return execFileSync('kubectl', args, { encoding: 'utf8', input, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return execFileSync('kubectl', args, {
+    encoding: 'utf8',
+    input,
+    env: process.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 /** The kubectl command a hint gives between backticks, run as the user would paste it into a shell. */
 function runHintCommand(hint: string | undefined): string {
-  const command = [...(hint ?? '').matchAll(/`([^`]+)`/g)].map((match) => match[1]).find((text) => text.startsWith('kubectl '));
+  const command = [...(hint ?? '').matchAll(/`([^`]+)`/g)]
+    .map((match) => match[1])
+    .find((text) => text.startsWith('kubectl '));
   if (!command) throw new Error(`no kubectl command in the hint: ${hint}`);
   return execFileSync('bash', ['-c', command], { encoding: 'utf8', env: process.env });
 }
@@ -121,12 +153,22 @@ let namespacedTypes: string[] | undefined;
  * `apiVersion kind name uid resourceVersion`: any write, create or delete changes this list.
  */
 function clusterState(namespace: string): string[] {
-  namespacedTypes ??= kubectl(['api-resources', '--namespaced', '--verbs=list', '-o', 'name']).trim().split('\n');
+  namespacedTypes ??= kubectl(['api-resources', '--namespaced', '--verbs=list', '-o', 'name'])
+    .trim()
+    .split('\n');
   const objects = [
     JSON.parse(kubectl(['get', 'namespace', namespace, '-o', 'json'])),
     ...JSON.parse(kubectl(['get', namespacedTypes.join(','), '-n', namespace, '-o', 'json'])).items,
-  ] as Array<{ apiVersion: string; kind: string; metadata: { name: string; uid: string; resourceVersion: string } }>;
-  return objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.name} ${o.metadata.uid} ${o.metadata.resourceVersion}`).sort();
+  ] as Array<{
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; uid: string; resourceVersion: string };
+  }>;
+  return objects
+    .map(
+      (o) => `${o.apiVersion} ${o.kind} ${o.metadata.name} ${o.metadata.uid} ${o.metadata.resourceVersion}`,
+    )
+    .sort();
 }
 
 /** The state once the controllers are done (two reads a second apart agree). */
@@ -144,7 +186,13 @@ async function settledState(namespace: string): Promise<string[]> {
 const hasCondition = (job: V1Job, type: string) =>
   (job.status?.conditions ?? []).some((condition) => condition.type === type && condition.status === 'True');
 
-function waitForJob(namespace: string, name: string, what: string, until: (job: V1Job) => boolean, timeoutMs = 60_000) {
+function waitForJob(
+  namespace: string,
+  name: string,
+  what: string,
+  until: (job: V1Job) => boolean,
+  timeoutMs = 60_000,
+) {
   return waitForObject<V1Job>(kc, `/apis/batch/v1/namespaces/${namespace}/jobs`, {
     what: `Job ${name} ${what}`,
     fieldSelector: `metadata.name=${name}`,
@@ -192,11 +240,13 @@ function visible(run: ActionRun): string {
 async function healthyInstall(prefix: string): Promise<World> {
   const world = await newWorld(await newNamespace(prefix));
   const deploy = await world.run();
-  if (deploy.exitCode !== 0) throw new Error(`deploy into ${world.namespace} failed:\n${deploy.stdout}\n${deploy.stderr}`);
+  if (deploy.exitCode !== 0)
+    throw new Error(`deploy into ${world.namespace} failed:\n${deploy.stdout}\n${deploy.stderr}`);
   return world;
 }
 
-const verify = (world: World, inputs: Record<string, string> = {}) => world.run({ ...inputs, mode: 'verify' });
+const verify = (world: World, inputs: Record<string, string> = {}) =>
+  world.run({ ...inputs, mode: 'verify' });
 
 /** Verify after a fix: every Kubernetes check passes again. */
 async function expectHealthy(world: World, inputs: Record<string, string> = {}): Promise<void> {
@@ -226,7 +276,11 @@ describe('verify on a healthy install', () => {
     expect(kubernetesChecks(run).map((c) => [c.id, c.status])).toEqual(CHECK_IDS.map((id) => [id, 'pass']));
     const azure = reportOf(run).checks.filter((c) => !KUBERNETES_CHECKS.has(c.id));
     expect(azure.length).toBeGreaterThan(0);
-    for (const check of azure) expect(check).toMatchObject({ status: 'skipped', evidence: expect.stringContaining('no Azure access') });
+    for (const check of azure)
+      expect(check).toMatchObject({
+        status: 'skipped',
+        evidence: expect.stringContaining('no Azure access'),
+      });
     expect(run.annotations.filter((a) => a.level !== 'notice')).toEqual([]);
   });
 
@@ -234,16 +288,26 @@ describe('verify on a healthy install', () => {
     const evidence = (id: string) => checkOf(run, id).evidence;
     expect(evidence('namespace')).toBe(`namespace ${world.namespace} is Active`);
     expect(evidence('service-account-client-id')).toBe(`azure.workload.identity/client-id: ${IDS.client}`);
-    expect(evidence('credential-config')).toContain(`audience ${PROVIDER_AUDIENCE}, impersonates ${IDS.gcpServiceAccount}`);
+    expect(evidence('credential-config')).toContain(
+      `audience ${PROVIDER_AUDIENCE}, impersonates ${IDS.gcpServiceAccount}`,
+    );
     expect(evidence('cronjob-healthy')).toMatch(
-      new RegExp(`^${escapeRegExp(`schedule "${QUIET_SCHEDULE}" (every 30 min); last success `)}\\d+ min ago .*; newest Job initial-refresh-local-\\w+ complete$`),
+      new RegExp(
+        `^${escapeRegExp(`schedule "${QUIET_SCHEDULE}" (every 30 min); last success `)}\\d+ min ago .*; newest Job initial-refresh-local-\\w+ complete$`,
+      ),
     );
     expect(evidence('pull-secret')).toMatch(
-      new RegExp(`^Secret ar-pull-secret for ${IDS.region}-docker\\.pkg\\.dev \\(user oauth2accesstoken\\): written \\d+ min ago, expires .* \\(annotation bifrost\\.maximhq\\.dev/expires-at\\), (59|60) min left$`),
+      new RegExp(
+        `^Secret ar-pull-secret for ${IDS.region}-docker\\.pkg\\.dev \\(user oauth2accesstoken\\): written \\d+ min ago, expires .* \\(annotation bifrost\\.maximhq\\.dev/expires-at\\), (59|60) min left$`,
+      ),
     );
-    expect(evidence('deployment-available')).toBe('replicas 1, updated 1, ready 1, available 1; generation 1, observed 1');
+    expect(evidence('deployment-available')).toBe(
+      'replicas 1, updated 1, ready 1, available 1; generation 1, observed 1',
+    );
     expect(evidence('pods-healthy')).toBe('1 pod(s), 1 Running, no container waiting on an error');
-    expect(evidence('refresher-identity-injection')).toMatch(/projected token \(audience api:\/\/AzureADTokenExchange\) at \/var\/run\/secrets\/azure\/tokens\/azure-identity-token$/);
+    expect(evidence('refresher-identity-injection')).toMatch(
+      /projected token \(audience api:\/\/AzureADTokenExchange\) at \/var\/run\/secrets\/azure\/tokens\/azure-identity-token$/,
+    );
     // The real answer of the pod, through the API server's service proxy.
     expect(evidence('gateway-health')).toBe(
       `GET /api/v1/namespaces/${world.namespace}/services/bifrost:80/proxy/health → 200 {"status":"ok","components":{"db_pings":"ok"}}`,
@@ -252,10 +316,23 @@ describe('verify on a healthy install', () => {
 
   test('the report output: schemaVersion 1, mode verify, result pass, every check, nothing applied', () => {
     const report = reportOf(run);
-    expect(report).toMatchObject({ schemaVersion: 1, mode: 'verify', namespace: world.namespace, result: 'pass', failure: null, applied: [], phases: [] });
+    expect(report).toMatchObject({
+      schemaVersion: 1,
+      mode: 'verify',
+      namespace: world.namespace,
+      result: 'pass',
+      failure: null,
+      applied: [],
+      phases: [],
+    });
     expect(report.checks.map((c) => c.id).slice(0, CHECK_IDS.length)).toEqual([...CHECK_IDS]);
     for (const check of report.checks) {
-      expect(check).toEqual({ id: check.id, title: expect.any(String), status: check.status, evidence: expect.any(String) });
+      expect(check).toEqual({
+        id: check.id,
+        title: expect.any(String),
+        status: check.status,
+        evidence: expect.any(String),
+      });
     }
     expect(run.outputs.namespace).toBe(world.namespace);
     expect(run.outputs.applied).toBe('[]');
@@ -268,7 +345,12 @@ describe('verify on a healthy install', () => {
     expect(rows[0]).toEqual(['Status', 'Check', 'Evidence', 'Hint']);
     const checks = reportOf(run).checks;
     expect(rows.slice(1)).toEqual(
-      checks.map((c) => [c.status === 'pass' ? '✅ pass' : '⏭️ skipped', html(c.title), html(c.evidence), '']),
+      checks.map((c) => [
+        c.status === 'pass' ? '✅ pass' : '⏭️ skipped',
+        html(c.title),
+        html(c.evidence),
+        '',
+      ]),
     );
     expect(run.summary).not.toContain('<h3>Phases</h3>');
     expect(run.summary).not.toContain('<h3>Applied objects</h3>');
@@ -293,21 +375,35 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
   test('service-account-client-id: another client id set with kubectl warns (kubernetes federation never sends it), deploy then needs force-conflicts, the hint command fixes it', async () => {
     const world = await healthyInstall('verify-sa');
     const otherClientId = '0b5e8f0e-1111-4222-8333-944455556666';
-    kubectl(['annotate', 'serviceaccount', 'bifrost-sa', '-n', world.namespace, '--overwrite', `azure.workload.identity/client-id=${otherClientId}`]);
+    kubectl([
+      'annotate',
+      'serviceaccount',
+      'bifrost-sa',
+      '-n',
+      world.namespace,
+      '--overwrite',
+      `azure.workload.identity/client-id=${otherClientId}`,
+    ]);
 
     const run = await verify(world);
     expect(notPassing(run)).toEqual({ 'service-account-client-id': 'warn' });
     expectVerdict(run, []);
     const check = expectReported(run, 'service-account-client-id', 'warn');
-    expect(check.evidence).toBe(`azure.workload.identity/client-id: ${otherClientId}; the client-id input is ${IDS.client}`);
-    expect(check.hint).toContain(`kubectl annotate serviceaccount bifrost-sa -n ${world.namespace} --overwrite azure.workload.identity/client-id=${IDS.client}`);
+    expect(check.evidence).toBe(
+      `azure.workload.identity/client-id: ${otherClientId}; the client-id input is ${IDS.client}`,
+    );
+    expect(check.hint).toContain(
+      `kubectl annotate serviceaccount bifrost-sa -n ${world.namespace} --overwrite azure.workload.identity/client-id=${IDS.client}`,
+    );
 
     // kubectl now owns the field: a plain deploy stops at the conflict, names field and owner, and says how to proceed.
     const deploy = await world.run();
     expect(deploy.exitCode).toBe(1);
     expect(reportOf(deploy).failure).toMatchObject({
       title: 'Field conflict',
-      message: expect.stringContaining('.metadata.annotations.azure.workload.identity/client-id (owned by "kubectl-annotate")'),
+      message: expect.stringContaining(
+        '.metadata.annotations.azure.workload.identity/client-id (owned by "kubectl-annotate")',
+      ),
       hint: expect.stringContaining('force-conflicts: true'),
     });
 
@@ -317,8 +413,19 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
 
   test('refresher-workload-identity-label: the pod template label removed warns while the CronJob mounts its own token; deploy restores it', async () => {
     const world = await healthyInstall('verify-label');
-    const remove = [{ op: 'remove', path: '/spec/jobTemplate/spec/template/metadata/labels/azure.workload.identity~1use' }];
-    kubectl(['patch', 'cronjob', 'refresh-ar-secret', '-n', world.namespace, '--type=json', '-p', JSON.stringify(remove)]);
+    const remove = [
+      { op: 'remove', path: '/spec/jobTemplate/spec/template/metadata/labels/azure.workload.identity~1use' },
+    ];
+    kubectl([
+      'patch',
+      'cronjob',
+      'refresh-ar-secret',
+      '-n',
+      world.namespace,
+      '--type=json',
+      '-p',
+      JSON.stringify(remove),
+    ]);
 
     const run = await verify(world);
     expect(notPassing(run)).toEqual({ 'refresher-workload-identity-label': 'warn' });
@@ -341,38 +448,69 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
       { op: 'remove', path: `${template}/metadata/labels/azure.workload.identity~1use` },
       { op: 'test', path: `${template}/spec/volumes/1/name`, value: 'azure-identity-token' },
       { op: 'remove', path: `${template}/spec/volumes/1` },
-      { op: 'test', path: `${template}/spec/containers/0/volumeMounts/1/name`, value: 'azure-identity-token' },
+      {
+        op: 'test',
+        path: `${template}/spec/containers/0/volumeMounts/1/name`,
+        value: 'azure-identity-token',
+      },
       { op: 'remove', path: `${template}/spec/containers/0/volumeMounts/1` },
     ];
-    kubectl(['patch', 'cronjob', 'refresh-ar-secret', '-n', world.namespace, '--type=json', '-p', JSON.stringify(seedStyle)]);
+    kubectl([
+      'patch',
+      'cronjob',
+      'refresh-ar-secret',
+      '-n',
+      world.namespace,
+      '--type=json',
+      '-p',
+      JSON.stringify(seedStyle),
+    ]);
 
     const templateOnly = await verify(world);
-    expect(notPassing(templateOnly)).toEqual({ 'refresher-workload-identity-label': 'fail', 'credential-config': 'warn' });
+    expect(notPassing(templateOnly)).toEqual({
+      'refresher-workload-identity-label': 'fail',
+      'credential-config': 'warn',
+    });
     expectVerdict(templateOnly, ['refresher-workload-identity-label']);
     const label = expectReported(templateOnly, 'refresher-workload-identity-label', 'fail');
     expect(label.evidence).toBe(
       'pod template label azure.workload.identity/use is missing (the ServiceAccount has it, but the webhook only reads the pod label — D6)',
     );
-    expect(label.hint).toContain('Put azure.workload.identity/use: "true" on spec.jobTemplate.spec.template.metadata.labels');
+    expect(label.hint).toContain(
+      'Put azure.workload.identity/use: "true" on spec.jobTemplate.spec.template.metadata.labels',
+    );
     expect(expectReported(templateOnly, 'credential-config', 'warn').evidence).toContain(
       "credential_source.file /var/run/secrets/azure/tokens/azure-identity-token relies on the webhook's injected token path",
     );
 
     // A run of that CronJob: no webhook injects a token (no label), so the pod has none, and the real refresher fails on it.
     kubectl(['create', 'job', '--from=cronjob/refresh-ar-secret', 'seed-style-run', '-n', world.namespace]);
-    await waitForJob(world.namespace, 'seed-style-run', 'with a failed pod', (job) => (job.status?.failed ?? 0) > 0);
-    const [pod] = (await core.listNamespacedPod({ namespace: world.namespace, labelSelector: 'job-name=seed-style-run' })).items;
+    await waitForJob(
+      world.namespace,
+      'seed-style-run',
+      'with a failed pod',
+      (job) => (job.status?.failed ?? 0) > 0,
+    );
+    const [pod] = (
+      await core.listNamespacedPod({ namespace: world.namespace, labelSelector: 'job-name=seed-style-run' })
+    ).items;
 
     const afterRun = await verify(world);
     const injection = expectReported(afterRun, 'refresher-identity-injection', 'fail');
     expect(injection.evidence).toBe(
       `pod ${pod.metadata!.name} has no projected token for api://AzureADTokenExchange and no AZURE_FEDERATED_TOKEN_FILE`,
     );
-    expect(injection.hint).toContain('The webhook injects the token only into pods labelled azure.workload.identity/use: "true"');
+    expect(injection.hint).toContain(
+      'The webhook injects the token only into pods labelled azure.workload.identity/use: "true"',
+    );
     // The retrying Job is explained by its own log.
     const cron = expectReported(afterRun, 'cronjob-healthy', 'warn');
-    expect(cron.evidence).toMatch(/^Job seed-style-run is retrying: [12] pod\(s\) failed so far \(backoffLimit 2\)\n/);
-    expect(cron.evidence).toContain('ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token is missing or empty');
+    expect(cron.evidence).toMatch(
+      /^Job seed-style-run is retrying: [12] pod\(s\) failed so far \(backoffLimit 2\)\n/,
+    );
+    expect(cron.evidence).toContain(
+      'ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token is missing or empty',
+    );
     expectVerdict(afterRun, ['refresher-workload-identity-label', 'refresher-identity-injection']);
 
     // The fix the hints give: drop the broken run, deploy again (the rendered CronJob mounts its own token).
@@ -383,12 +521,23 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
 
   test('credential-config: a wrong audience, then a wrong credential_source path, each fails; deploy with force-conflicts restores it', async () => {
     const world = await healthyInstall('verify-config');
-    const configMap = await core.readNamespacedConfigMap({ name: 'gcp-credential-config', namespace: world.namespace });
+    const configMap = await core.readNamespacedConfigMap({
+      name: 'gcp-credential-config',
+      namespace: world.namespace,
+    });
     const rendered = JSON.parse(configMap.data!['credential-config.json']);
     const patchConfig = (edit: Record<string, unknown>) =>
       kubectl([
-        'patch', 'configmap', 'gcp-credential-config', '-n', world.namespace, '--type=merge',
-        '-p', JSON.stringify({ data: { 'credential-config.json': JSON.stringify({ ...rendered, ...edit }, null, 2) } }),
+        'patch',
+        'configmap',
+        'gcp-credential-config',
+        '-n',
+        world.namespace,
+        '--type=merge',
+        '-p',
+        JSON.stringify({
+          data: { 'credential-config.json': JSON.stringify({ ...rendered, ...edit }, null, 2) },
+        }),
       ]);
 
     const wrongAudience = PROVIDER_AUDIENCE.replace(IDS.gcpProjectNumber, '999999999999');
@@ -404,7 +553,9 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     expect((await world.run({ 'force-conflicts': 'true' })).exitCode).toBe(0);
     await expectHealthy(world);
 
-    patchConfig({ credential_source: { file: '/var/run/secrets/tokens/azure-identity-token', format: { type: 'text' } } });
+    patchConfig({
+      credential_source: { file: '/var/run/secrets/tokens/azure-identity-token', format: { type: 'text' } },
+    });
     const pathRun = await verify(world);
     expect(notPassing(pathRun)).toEqual({ 'credential-config': 'fail' });
     expect(expectReported(pathRun, 'credential-config', 'fail').evidence).toBe(
@@ -417,7 +568,15 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
 
   test('cronjob-healthy: a suspended CronJob fails, and the command in the hint resumes it', async () => {
     const world = await healthyInstall('verify-suspend');
-    kubectl(['patch', 'cronjob', 'refresh-ar-secret', '-n', world.namespace, '-p', '{"spec":{"suspend":true}}']);
+    kubectl([
+      'patch',
+      'cronjob',
+      'refresh-ar-secret',
+      '-n',
+      world.namespace,
+      '-p',
+      '{"spec":{"suspend":true}}',
+    ]);
 
     const run = await verify(world);
     expect(notPassing(run)).toEqual({ 'cronjob-healthy': 'fail' });
@@ -443,11 +602,15 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
       fieldSelector: 'metadata.name=bifrost',
       until: (d) => d.status?.availableReplicas === 1,
     });
-    await waitForObject<V1EndpointSlice>(kc, `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`, {
-      what: 'a ready endpoint of Service bifrost',
-      labelSelector: 'kubernetes.io/service-name=bifrost',
-      until: (slice) => (slice.endpoints ?? []).some((endpoint) => endpoint.conditions?.ready),
-    });
+    await waitForObject<V1EndpointSlice>(
+      kc,
+      `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+      {
+        what: 'a ready endpoint of Service bifrost',
+        labelSelector: 'kubernetes.io/service-name=bifrost',
+        until: (slice) => (slice.endpoints ?? []).some((endpoint) => endpoint.conditions?.ready),
+      },
+    );
     const iamHint = formatHint(hintById('iam-get-access-token-denied'));
 
     // Right after the deploy: the Job backs off before its next attempt.
@@ -455,7 +618,11 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     expect(notPassing(retrying)).toEqual({ 'cronjob-healthy': 'warn', 'pull-secret': 'fail' });
     expectVerdict(retrying, ['pull-secret']);
     const retryingCheck = expectReported(retrying, 'cronjob-healthy', 'warn');
-    expect(retryingCheck.evidence).toMatch(new RegExp(`^Job ${jobName} is retrying: [12] pod\\(s\\) failed so far \\(backoffLimit 2\\)\nno successful run recorded\n`));
+    expect(retryingCheck.evidence).toMatch(
+      new RegExp(
+        `^Job ${jobName} is retrying: [12] pod\\(s\\) failed so far \\(backoffLimit 2\\)\nno successful run recorded\n`,
+      ),
+    );
     expect(retryingCheck.hint).toBe(iamHint);
     expect(expectReported(retrying, 'pull-secret', 'fail').evidence).toBe('Secret ar-pull-secret not found');
 
@@ -466,12 +633,16 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     expectVerdict(failed, ['cronjob-healthy', 'pull-secret']);
     const check = expectReported(failed, 'cronjob-healthy', 'fail');
     const [head, ...rest] = check.evidence.split('\n');
-    expect(head).toBe(`Job ${jobName} failed: BackoffLimitExceeded: Job has reached the specified backoff limit`);
+    expect(head).toBe(
+      `Job ${jobName} failed: BackoffLimitExceeded: Job has reached the specified backoff limit`,
+    );
     const log = rest.join('\n');
     // The refresher's own output, read back through pods/log.
     expect(log).toMatch(new RegExp(`pod ${jobName}-\\w+ log tail:\nstep: check inputs\n`));
     expect(log).toContain('step: get access token');
-    expect(log).toContain("Permission \\'iam.serviceAccounts.getAccessToken\\' denied on resource (or it may not exist).");
+    expect(log).toContain(
+      "Permission \\'iam.serviceAccounts.getAccessToken\\' denied on resource (or it may not exist).",
+    );
     expect(log).toContain('error: gcloud could not get an access token');
     expect(check.hint).toBe(iamHint);
 
@@ -483,7 +654,15 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
   test('pull-secret: an expiry in the past (set with kubectl) fails, one close at hand warns; the hint command refreshes it', async () => {
     const world = await healthyInstall('verify-stale');
     const annotateExpiry = (at: Date) =>
-      kubectl(['annotate', 'secret', 'ar-pull-secret', '-n', world.namespace, '--overwrite', `bifrost.maximhq.dev/expires-at=${at.toISOString()}`]);
+      kubectl([
+        'annotate',
+        'secret',
+        'ar-pull-secret',
+        '-n',
+        world.namespace,
+        '--overwrite',
+        `bifrost.maximhq.dev/expires-at=${at.toISOString()}`,
+      ]);
 
     const expiredAt = new Date(Date.now() - 10 * 60_000);
     annotateExpiry(expiredAt);
@@ -497,13 +676,17 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
           `${escapeRegExp(`expires ${expiredAt.toISOString()} (annotation bifrost.maximhq.dev/expires-at)`)}$`,
       ),
     );
-    expect(check.hint).toContain(`\`kubectl create job --from=cronjob/refresh-ar-secret refresh-now -n ${world.namespace}\``);
+    expect(check.hint).toContain(
+      `\`kubectl create job --from=cronjob/refresh-ar-secret refresh-now -n ${world.namespace}\``,
+    );
 
     annotateExpiry(new Date(Date.now() + 3 * 60_000));
     const soon = await verify(world);
     expect(notPassing(soon)).toEqual({ 'pull-secret': 'warn' });
     expectVerdict(soon, []);
-    expect(expectReported(soon, 'pull-secret', 'warn').evidence).toMatch(/: token expires in [23] min; written /);
+    expect(expectReported(soon, 'pull-secret', 'warn').evidence).toMatch(
+      /: token expires in [23] min; written /,
+    );
 
     runHintCommand(check.hint);
     await waitForJob(world.namespace, 'refresh-now', 'Complete', (job) => hasCondition(job, 'Complete'));
@@ -534,8 +717,19 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
       '"projects/acme-hub/locations/us-central1/repositories/acme" (or it may not exist)';
     // The local cluster's kwok acts on the annotation; 10 s instead of the default 600 s deadline keeps the test short.
     kubectl([
-      'patch', 'deployment', 'bifrost', '-n', namespace, '--type=merge',
-      '-p', JSON.stringify({ spec: { progressDeadlineSeconds: 10, template: { metadata: { annotations: { 'bifrost-aks.test/image-pull-error': denied } } } } }),
+      'patch',
+      'deployment',
+      'bifrost',
+      '-n',
+      namespace,
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: {
+          progressDeadlineSeconds: 10,
+          template: { metadata: { annotations: { 'bifrost-aks.test/image-pull-error': denied } } },
+        },
+      }),
     ]);
     const stuck = await waitForObject<V1Pod>(kc, `/api/v1/namespaces/${namespace}/pods`, {
       what: 'a gateway pod in ImagePullBackOff',
@@ -570,11 +764,18 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
       'replicas 1, updated 1, ready 1, available 1, old 1; generation 2, observed 2; Available, but the rollout of the current generation is not complete',
     );
 
-    const deadline = await waitForObject<V1Deployment>(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, {
-      what: 'Deployment bifrost past its progress deadline',
-      fieldSelector: 'metadata.name=bifrost',
-      until: (d) => d.status?.conditions?.some((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded') ?? false,
-    });
+    const deadline = await waitForObject<V1Deployment>(
+      kc,
+      `/apis/apps/v1/namespaces/${namespace}/deployments`,
+      {
+        what: 'Deployment bifrost past its progress deadline',
+        fieldSelector: 'metadata.name=bifrost',
+        until: (d) =>
+          d.status?.conditions?.some(
+            (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
+          ) ?? false,
+      },
+    );
     const progressing = deadline.status!.conditions!.find((c) => c.type === 'Progressing')!;
     const exceeded = await verify(world);
     expect(notPassing(exceeded)).toEqual({ 'pods-healthy': 'fail', 'deployment-available': 'fail' });
@@ -587,11 +788,17 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     expect(deployment.hint).toBe('See pods-healthy for why the pods are not ready.');
   });
 
-  test("gateway-health: Bifrost answering /health with 503 fails, with its body; healthy again once it answers 200", async () => {
+  test('gateway-health: Bifrost answering /health with 503 fails, with its body; healthy again once it answers 200', async () => {
     const world = await healthyInstall('verify-health');
-    const [pod] = (await core.listNamespacedPod({ namespace: world.namespace, labelSelector: 'app=bifrost' })).items;
+    const [pod] = (await core.listNamespacedPod({ namespace: world.namespace, labelSelector: 'app=bifrost' }))
+      .items;
     // What Bifrost's handlers/health.go sends when a store's ping fails (see pod-network.test.ts).
-    const storeDown = { is_bifrost_error: false, status_code: 503, error: { message: 'config store not available' }, extra_fields: {} };
+    const storeDown = {
+      is_bifrost_error: false,
+      status_code: 503,
+      error: { message: 'config store not available' },
+      extra_fields: {},
+    };
     const answerFile = setPodHttpAnswer(pod.status!.podIP!, { status: 503, body: storeDown });
 
     const run = await verify(world);
@@ -601,7 +808,9 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     expect(check.evidence).toBe(
       `GET /api/v1/namespaces/${world.namespace}/services/bifrost:80/proxy/health → 503 ${JSON.stringify(storeDown)}`,
     );
-    expect(check.hint).toContain('Bifrost answers 503 when a store it needs (config_store, logs_store) cannot be reached');
+    expect(check.hint).toContain(
+      'Bifrost answers 503 when a store it needs (config_store, logs_store) cannot be reached',
+    );
     expect(check.hint).toContain(`\`kubectl logs deployment/bifrost -n ${world.namespace}\``);
 
     rmSync(answerFile);

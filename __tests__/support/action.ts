@@ -9,7 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const sharedDir = path.resolve(repoRoot, '../shared');
 
 export interface Annotation {
   level: 'error' | 'warning' | 'notice';
@@ -46,7 +45,11 @@ function runnerTempRoot(): string {
   return runnerTemps;
 }
 
-export async function runAction({ inputs, env = {}, node = process.execPath }: RunOptions): Promise<ActionRun> {
+export async function runAction({
+  inputs,
+  env = {},
+  node = process.execPath,
+}: RunOptions): Promise<ActionRun> {
   const runnerTemp = await mkdtemp(path.join(runnerTempRoot(), 'runner-'));
   const outputFile = path.join(runnerTemp, 'output.txt');
   const summaryFile = path.join(runnerTemp, 'summary.md');
@@ -60,7 +63,8 @@ export async function runAction({ inputs, env = {}, node = process.execPath }: R
     RUNNER_TEMP: runnerTemp,
     GITHUB_ACTIONS: 'true',
   };
-  for (const [name, value] of Object.entries(inputs)) childEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(inputs))
+    childEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   // `undefined` removes a variable, e.g. GITHUB_STEP_SUMMARY on a runner without job summaries.
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[name];
@@ -117,7 +121,11 @@ export function parseAnnotations(stdout: string): Annotation[] {
           return [pair.slice(0, at), unescapeProperty(pair.slice(at + 1))];
         }),
     );
-    annotations.push({ level: match[1] as Annotation['level'], title: properties.title, message: unescapeData(match[3]) });
+    annotations.push({
+      level: match[1] as Annotation['level'],
+      title: properties.title,
+      message: unescapeData(match[3]),
+    });
   }
   return annotations;
 }

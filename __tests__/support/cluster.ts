@@ -74,9 +74,9 @@ afterAll(async () => {
   if (createdNamespaces.length === 0) return;
   const core = kubeConfig().makeApiClient(CoreV1Api);
   await Promise.all(
-    createdNamespaces.splice(0).map((name) =>
-      core.deleteNamespace({ name, propagationPolicy: 'Background' }).catch(() => undefined),
-    ),
+    createdNamespaces
+      .splice(0)
+      .map((name) => core.deleteNamespace({ name, propagationPolicy: 'Background' }).catch(() => undefined)),
   );
 });
 
@@ -138,16 +138,23 @@ export function waitForObject<T extends KubernetesObject>(
           (err: unknown) => {
             if (finished) return;
             if (err && (err as { name?: string }).name !== 'AbortError') {
-              finish(new Error(`watch on ${collectionPath} failed while waiting for ${what}: ${String(err)}`));
+              finish(
+                new Error(
+                  `watch on ${collectionPath} failed while waiting for ${what}: ${err instanceof Error ? err.message : JSON.stringify(err)}`,
+                ),
+              );
             } else {
               setTimeout(start, 200); // the server closed the watch: start a new one
             }
           },
         )
-        .then((controller) => {
-          current = controller;
-          if (finished) controller.abort();
-        }, (err: unknown) => finish(new Error(`cannot watch ${collectionPath}: ${String(err)}`)));
+        .then(
+          (controller) => {
+            current = controller;
+            if (finished) controller.abort();
+          },
+          (err: unknown) => finish(new Error(`cannot watch ${collectionPath}: ${String(err)}`)),
+        );
     };
     start();
   });
@@ -203,7 +210,10 @@ export function setPodHttpAnswer(podIP: string, answer: PodHttpAnswer): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${podIP}.json`);
   const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-  writeFileSync(file, JSON.stringify({ status: answer.status, body, contentType: answer.contentType ?? 'application/json' }));
+  writeFileSync(
+    file,
+    JSON.stringify({ status: answer.status, body, contentType: answer.contentType ?? 'application/json' }),
+  );
   if (!writtenAnswerFiles.includes(file)) writtenAnswerFiles.push(file);
   return file;
 }

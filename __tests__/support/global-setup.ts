@@ -20,7 +20,9 @@ function runCluster(command: 'up' | 'env'): string {
   if (result.error) throw new Error(`cannot run ${clusterScript}: ${result.error.message}`);
   if (result.status !== 0) {
     // The script's message says what is missing (Go, kubectl, …) or which component failed.
-    throw new Error(`scripts/cluster.sh ${command} failed (exit ${result.status}):\n${result.stderr}${result.stdout}`);
+    throw new Error(
+      `scripts/cluster.sh ${command} failed (exit ${result.status}):\n${result.stderr}${result.stdout}`,
+    );
   }
   if (command === 'up' && result.stderr) process.stderr.write(`\n${result.stderr}`);
   return result.stdout;

@@ -7,10 +7,10 @@
 // action's initial refresh Job really creates the pull secret, through the real script.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
   CoreV1Api,
   CustomObjectsApi,
-  KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1CronJob,
@@ -64,18 +64,31 @@ export async function startHostExecutor(options: HostExecutorOptions): Promise<H
       kubeConfig,
       namespace: ns,
       envOverrides: options.envOverrides,
-    }).catch((error: Error): RefresherRun => ({ exitCode: 127, stdout: '', stderr: `host executor: ${error.message}\n` }));
+    }).catch((error: Error): RefresherRun => ({
+      exitCode: 127,
+      stdout: '',
+      stderr: `host executor: ${error.message}\n`,
+    }));
     executed.push({ namespace: ns, pod: name, run });
     const logFile = path.join(logDir, `${ns}_${name}.log`);
     writeFileSync(logFile, criLog(run));
     // The Logs object kwok made when the pod started names the default log: point it at ours.
     await custom.patchNamespacedCustomObject(
-      { group: 'kwok.x-k8s.io', version: 'v1alpha1', plural: 'logs', namespace: ns, name, body: { spec: { logs: [{ logsFile: logFile }] } } },
+      {
+        group: 'kwok.x-k8s.io',
+        version: 'v1alpha1',
+        plural: 'logs',
+        namespace: ns,
+        name,
+        body: { spec: { logs: [{ logsFile: logFile }] } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     const lastError = run.stderr.trim().split('\n').pop() ?? 'failed';
     const annotations =
-      run.exitCode === 0 ? { [EXECUTED]: 'true' } : { [FAIL]: lastError, [EXIT_CODE]: String(run.exitCode ?? 137) };
+      run.exitCode === 0
+        ? { [EXECUTED]: 'true' }
+        : { [FAIL]: lastError, [EXIT_CODE]: String(run.exitCode ?? 137) };
     await core.patchNamespacedPod(
       { name, namespace: ns, body: { metadata: { annotations } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -90,7 +103,8 @@ export async function startHostExecutor(options: HostExecutorOptions): Promise<H
       (type, pod: V1Pod) => {
         const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
         if (type === 'DELETED' || started.has(key)) return;
-        if (pod.spec?.containers?.[0]?.image !== HOST_EXECUTOR_IMAGE || pod.status?.phase !== 'Running') return;
+        if (pod.spec?.containers?.[0]?.image !== HOST_EXECUTOR_IMAGE || pod.status?.phase !== 'Running')
+          return;
         if (pod.metadata?.annotations?.[EXECUTED] || pod.metadata?.annotations?.[FAIL]) return;
         started.add(key);
         execute(pod).catch((error) => console.error(`host executor: ${key}: ${error}`));
@@ -117,7 +131,10 @@ function asCronJob(pod: V1Pod): V1CronJob {
   const spec = pod.spec && {
     ...pod.spec,
     volumes: pod.spec.volumes?.filter((v) => !injected(v.name)),
-    containers: pod.spec.containers.map((c) => ({ ...c, volumeMounts: c.volumeMounts?.filter((m) => !injected(m.name)) })),
+    containers: pod.spec.containers.map((c) => ({
+      ...c,
+      volumeMounts: c.volumeMounts?.filter((m) => !injected(m.name)),
+    })),
   };
   return {
     metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace },

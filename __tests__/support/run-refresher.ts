@@ -15,7 +15,15 @@
 // runSandboxed() is the lower layer (no cluster needed); runRefresher() resolves a CronJob.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -95,7 +103,10 @@ function bwrapPath(): string {
 /** Runs argv under bubblewrap with exactly `spec.env` as its environment. */
 export function runSandboxed(spec: SandboxSpec): Promise<RefresherRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bwrapPath(), bubblewrapArgs(spec), { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bwrapPath(), bubblewrapArgs(spec), {
+      env: spec.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -134,7 +145,8 @@ function containerEnv(container: V1Container, namespace: string): Record<string,
   for (const variable of container.env ?? []) {
     if (variable.value !== undefined) env[variable.name] = variable.value;
     else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[variable.name] = namespace;
-    else if (variable.valueFrom) throw new Error(`env ${variable.name}: only value and metadata.namespace are supported here`);
+    else if (variable.valueFrom)
+      throw new Error(`env ${variable.name}: only value and metadata.namespace are supported here`);
     else env[variable.name] = '';
   }
   return env;
@@ -186,18 +198,28 @@ async function volumeMount(
     const data = configMap.data ?? {};
     const items = volume.configMap.items ?? Object.keys(data).map((key) => ({ key, path: key }));
     for (const item of items) {
-      if (!(item.key in data)) throw new Error(`ConfigMap ${configMap.metadata?.name} has no key ${item.key}`);
+      if (!(item.key in data))
+        throw new Error(`ConfigMap ${configMap.metadata?.name} has no key ${item.key}`);
       writeFileSync(path.join(dir, item.path), data[item.key], { mode: 0o644 });
     }
   } else if (volume.projected) {
     for (const source of volume.projected.sources ?? []) {
       const tokenSource = source.serviceAccountToken;
-      if (!tokenSource) throw new Error(`volume ${volume.name}: only serviceAccountToken projections are supported here`);
-      const token = await requestToken(core, namespace, serviceAccount, tokenSource.expirationSeconds ?? 3600, tokenSource.audience);
+      if (!tokenSource)
+        throw new Error(`volume ${volume.name}: only serviceAccountToken projections are supported here`);
+      const token = await requestToken(
+        core,
+        namespace,
+        serviceAccount,
+        tokenSource.expirationSeconds ?? 3600,
+        tokenSource.audience,
+      );
       writeFileSync(path.join(dir, tokenSource.path), token, { mode: 0o600 });
     }
   } else {
-    throw new Error(`volume ${volume.name}: only configMap, projected and emptyDir volumes are supported here`);
+    throw new Error(
+      `volume ${volume.name}: only configMap, projected and emptyDir volumes are supported here`,
+    );
   }
   // The kubelet mounts configMap and projected volumes read-only whatever the volumeMount says.
   return { kind: 'dir', source: dir, target };
@@ -218,7 +240,14 @@ export async function runRefresher(options: RunRefresherOptions): Promise<Refres
       const volume = podSpec.volumes?.find((v) => v.name === mount.name);
       if (!volume) throw new Error(`volumeMount ${mount.name} has no volume`);
       mounts.push(
-        await volumeMount(volume, mount.mountPath, path.join(workDir, `volume-${index}`), core, namespace, serviceAccount),
+        await volumeMount(
+          volume,
+          mount.mountPath,
+          path.join(workDir, `volume-${index}`),
+          core,
+          namespace,
+          serviceAccount,
+        ),
       );
     }
 
@@ -239,7 +268,9 @@ export async function runRefresher(options: RunRefresherOptions): Promise<Refres
     if (automount) {
       const dir = path.join(workDir, 'serviceaccount');
       mkdirSync(dir);
-      writeFileSync(path.join(dir, 'token'), await requestToken(core, namespace, serviceAccount, 3607), { mode: 0o600 });
+      writeFileSync(path.join(dir, 'token'), await requestToken(core, namespace, serviceAccount, 3607), {
+        mode: 0o600,
+      });
       const rootCa = await core
         .readNamespacedConfigMap({ name: 'kube-root-ca.crt', namespace })
         .then((cm) => cm.data?.['ca.crt'])

@@ -44,7 +44,8 @@ export interface World {
 
 function env(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: start the local cluster (eval "$(scripts/cluster.sh env)")`);
+  if (!value)
+    throw new Error(`${name} is not set: start the local cluster (eval "$(scripts/cluster.sh env)")`);
   return value;
 }
 
@@ -79,7 +80,11 @@ export async function startWorld(namespace: string): Promise<World> {
     executor,
     inputs,
     run: (extra = {}, options = {}) =>
-      runAction({ ...options, inputs: { ...inputs, ...extra }, env: { KUBECONFIG: process.env.KUBECONFIG, ...options.env } }),
+      runAction({
+        ...options,
+        inputs: { ...inputs, ...extra },
+        env: { KUBECONFIG: process.env.KUBECONFIG, ...options.env },
+      }),
     close: async () => {
       executor.stop();
       await gcp.close();

@@ -9,13 +9,21 @@ import { IDENTITY_INPUTS } from '../support/fixtures.js';
 
 /** GitHub runs the action on node24 (action.yml); our machines run Node 20. Both are tested
  * (scripts/node24.sh installs Node 24 into the cache once, from the npm registry). */
-const node24 = () => execFileSync('bash', [path.join(repoRoot, 'scripts/node24.sh')], { encoding: 'utf8' }).trim();
+const node24 = () =>
+  execFileSync('bash', [path.join(repoRoot, 'scripts/node24.sh')], { encoding: 'utf8' }).trim();
 
 const CONFIG = '{"providers":{"openai":{"keys":[{"value":"sk-not-a-real-key-0123456789"}]}}}';
 
 describe('node dist/index.js', () => {
   it('fails before touching any cluster when inputs are invalid, naming each input and the expected form', async () => {
-    const run = await runAction({ inputs: { ...IDENTITY_INPUTS, 'tenant-id': 'not-a-guid', 'gcp-project-number': 'acme', namespace: 'Bad_NS' } });
+    const run = await runAction({
+      inputs: {
+        ...IDENTITY_INPUTS,
+        'tenant-id': 'not-a-guid',
+        'gcp-project-number': 'acme',
+        namespace: 'Bad_NS',
+      },
+    });
     expect(run.exitCode).toBe(1);
     const error = run.annotations.find((a) => a.title === 'Invalid input');
     expect(error?.message).toContain('tenant-id');
@@ -27,7 +35,9 @@ describe('node dist/index.js', () => {
   it('with no inputs at all, says which are required', async () => {
     const run = await runAction({ inputs: {} });
     expect(run.exitCode).toBe(1);
-    expect(run.annotations.find((a) => a.title === 'Invalid input')?.message).toMatch(/tenant-id[\s\S]*client-id/);
+    expect(run.annotations.find((a) => a.title === 'Invalid input')?.message).toMatch(
+      /tenant-id[\s\S]*client-id/,
+    );
   });
 
   it('mode render writes the manifests under RUNNER_TEMP, touches no cluster, and leaves the config out', async () => {
@@ -41,13 +51,35 @@ describe('node dist/index.js', () => {
     expect(file.startsWith(run.runnerTemp)).toBe(true);
     const text = readFileSync(file, 'utf8');
     const kinds = parseAllDocuments(text).map((d) => (d.toJS() as { kind: string }).kind);
-    expect(kinds).toEqual(['Namespace', 'ServiceAccount', 'ServiceAccount', 'ConfigMap', 'Role', 'RoleBinding', 'CronJob', 'Deployment', 'Service']);
+    expect(kinds).toEqual([
+      'Namespace',
+      'ServiceAccount',
+      'ServiceAccount',
+      'ConfigMap',
+      'Role',
+      'RoleBinding',
+      'CronJob',
+      'Deployment',
+      'Service',
+    ]);
     expect(text).not.toContain('sk-not-a-real-key');
     // The runner consumes ::add-mask:: lines; nothing else may carry the config.
     const masks = run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
-    expect(masks).toEqual(expect.arrayContaining([`::add-mask::${CONFIG}`, '::add-mask::sk-not-a-real-key-0123456789']));
-    expect(run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')).not.toContain('sk-not-a-real-key');
-    expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message).join('\n')).toContain('latest');
+    expect(masks).toEqual(
+      expect.arrayContaining([`::add-mask::${CONFIG}`, '::add-mask::sk-not-a-real-key-0123456789']),
+    );
+    expect(
+      run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain('sk-not-a-real-key');
+    expect(
+      run.annotations
+        .filter((a) => a.level === 'warning')
+        .map((a) => a.message)
+        .join('\n'),
+    ).toContain('latest');
     expect(JSON.parse(run.outputs.report).result).toBe('pass');
   });
 
@@ -64,7 +96,10 @@ describe('node dist/index.js', () => {
   });
 
   it('works on a runner without job summaries (no GITHUB_STEP_SUMMARY)', async () => {
-    const run = await runAction({ inputs: { ...IDENTITY_INPUTS, mode: 'render' }, env: { GITHUB_STEP_SUMMARY: undefined } });
+    const run = await runAction({
+      inputs: { ...IDENTITY_INPUTS, mode: 'render' },
+      env: { GITHUB_STEP_SUMMARY: undefined },
+    });
     expect(run.stdout).not.toContain('Unexpected error');
     expect(run.exitCode).toBe(0);
     expect(run.outputs['manifests-path']).toBeTruthy();

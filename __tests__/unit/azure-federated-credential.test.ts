@@ -4,23 +4,48 @@ import { describe, expect, it } from '@jest/globals';
 import { AzureError, connectAzure, ensureRefresherFederatedCredential } from '../../src/azure.js';
 import type { Settings } from '../../src/settings.js';
 import { armFixture, type EmulatedFederatedCredential } from '../support/emulators/arm.js';
-import { azureTestSettings, azureWorldPerTest, fakeGitHubIdToken, type AzureWorld } from '../support/emulators/azure-world.js';
+import {
+  azureTestSettings,
+  azureWorldPerTest,
+  fakeGitHubIdToken,
+  type AzureWorld,
+} from '../support/emulators/azure-world.js';
 
-const ISSUER = 'https://westus2.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/45065001-0dbe-46cc-901d-60273194d53a/';
+const ISSUER =
+  'https://westus2.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/45065001-0dbe-46cc-901d-60273194d53a/';
 const SUBJECT = 'system:serviceaccount:bifrost:bifrost-sa';
 const DESIRED = { issuer: ISSUER, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] };
 
 const emulators = azureWorldPerTest();
 let world: AzureWorld | undefined;
 
-async function setUp(existing: EmulatedFederatedCredential[], pageSize?: number): Promise<{ settings: Settings; ensure: () => ReturnType<typeof ensureRefresherFederatedCredential> }> {
+async function setUp(
+  existing: EmulatedFederatedCredential[],
+  pageSize?: number,
+): Promise<{ settings: Settings; ensure: () => ReturnType<typeof ensureRefresherFederatedCredential> }> {
   world = await emulators.start({
     pageSize,
-    clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: armFixture('managedclusters-get-200-workload-identity.azure-cli-recording.json') }],
-    identities: [{ resourceGroup: 'rg1', name: 'bifrost-pull-identity', body: armFixture('spec-2026-05-31.IdentityGet.json'), federatedCredentials: existing }],
+    clusters: [
+      {
+        resourceGroup: 'rg1',
+        name: 'aks1',
+        body: armFixture('managedclusters-get-200-workload-identity.azure-cli-recording.json'),
+      },
+    ],
+    identities: [
+      {
+        resourceGroup: 'rg1',
+        name: 'bifrost-pull-identity',
+        body: armFixture('spec-2026-05-31.IdentityGet.json'),
+        federatedCredentials: existing,
+      },
+    ],
   });
   const settings = azureTestSettings(world, { manageFederatedCredential: true });
-  const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: emulators.ca.agent() });
+  const { arm } = connectAzure(settings, {
+    getIdToken: async (aud) => fakeGitHubIdToken(aud),
+    agent: emulators.ca.agent(),
+  });
   return { settings, ensure: () => ensureRefresherFederatedCredential(settings, arm) };
 }
 
@@ -29,8 +54,12 @@ const stored = () => world!.arm.federatedCredentials('rg1', 'bifrost-pull-identi
 
 /** n unrelated credentials, shaped like the recording's. */
 function others(n: number): EmulatedFederatedCredential[] {
-  const [template] = armFixture('fic-list-200.azure-cli-recording.json').value as EmulatedFederatedCredential[];
-  return Array.from({ length: n }, (_, i) => ({ name: `fic${i + 1}`, properties: { ...template.properties, subject: `system:serviceaccount:ns:svcaccount${i + 1}` } }));
+  const [template] = armFixture('fic-list-200.azure-cli-recording.json')
+    .value as EmulatedFederatedCredential[];
+  return Array.from({ length: n }, (_, i) => ({
+    name: `fic${i + 1}`,
+    properties: { ...template.properties, subject: `system:serviceaccount:ns:svcaccount${i + 1}` },
+  }));
 }
 
 describe('ensuring the federated credential', () => {
@@ -41,7 +70,9 @@ describe('ensuring the federated credential', () => {
     expect(first).toEqual({ action: 'created', name: 'bifrost-federated-credential', properties: DESIRED });
     expect(puts()).toHaveLength(1);
     expect(puts()[0].body).toEqual({ properties: DESIRED });
-    expect(puts()[0].path).toMatch(/\/userAssignedIdentities\/bifrost-pull-identity\/federatedIdentityCredentials\/bifrost-federated-credential$/);
+    expect(puts()[0].path).toMatch(
+      /\/userAssignedIdentities\/bifrost-pull-identity\/federatedIdentityCredentials\/bifrost-federated-credential$/,
+    );
     expect(puts()[0].apiVersion).toBe('2024-11-30');
     expect(puts()[0].status).toBe(201);
     expect(stored().map((c) => c.name)).toEqual(['fic1', 'fic2', 'bifrost-federated-credential']);
@@ -52,7 +83,12 @@ describe('ensuring the federated credential', () => {
   });
 
   it('updates it when the subject differs', async () => {
-    const { ensure } = await setUp([{ name: 'bifrost-federated-credential', properties: { ...DESIRED, subject: 'system:serviceaccount:default:bifrost-sa' } }]);
+    const { ensure } = await setUp([
+      {
+        name: 'bifrost-federated-credential',
+        properties: { ...DESIRED, subject: 'system:serviceaccount:default:bifrost-sa' },
+      },
+    ]);
 
     const result = await ensure();
 
@@ -83,7 +119,9 @@ describe('ensuring the federated credential', () => {
     expect(error.hint).toContain('fic1, fic2');
     expect(error.hint).toContain('fic20');
     expect(puts()).toHaveLength(0);
-    const listPages = world!.arm.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/federatedIdentityCredentials'));
+    const listPages = world!.arm.requests.filter(
+      (r) => r.method === 'GET' && r.path.endsWith('/federatedIdentityCredentials'),
+    );
     expect(listPages).toHaveLength(3);
   });
 
@@ -98,12 +136,23 @@ describe('ensuring the federated credential', () => {
     cluster.properties.oidcIssuerProfile = { enabled: false };
     world = await emulators.start({
       clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: cluster }],
-      identities: [{ resourceGroup: 'rg1', name: 'bifrost-pull-identity', body: armFixture('spec-2026-05-31.IdentityGet.json') }],
+      identities: [
+        {
+          resourceGroup: 'rg1',
+          name: 'bifrost-pull-identity',
+          body: armFixture('spec-2026-05-31.IdentityGet.json'),
+        },
+      ],
     });
     const settings = azureTestSettings(world, { manageFederatedCredential: true });
-    const { arm } = connectAzure(settings, { getIdToken: async (aud) => fakeGitHubIdToken(aud), agent: emulators.ca.agent() });
+    const { arm } = connectAzure(settings, {
+      getIdToken: async (aud) => fakeGitHubIdToken(aud),
+      agent: emulators.ca.agent(),
+    });
 
-    const error = (await ensureRefresherFederatedCredential(settings, arm).catch((e: unknown) => e)) as AzureError;
+    const error = (await ensureRefresherFederatedCredential(settings, arm).catch(
+      (e: unknown) => e,
+    )) as AzureError;
 
     expect(error.message).toContain('has no OIDC issuer');
     expect(error.hint).toContain('--enable-oidc-issuer');

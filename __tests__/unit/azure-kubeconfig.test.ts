@@ -4,11 +4,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { AzureError, connectAzure, resolveClusterAccess, type ResourceManagerAccess } from '../../src/azure.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  AzureError,
+  connectAzure,
+  resolveClusterAccess,
+  type ResourceManagerAccess,
+} from '../../src/azure.js';
 import type { Settings } from '../../src/settings.js';
 import { armFixture, armFixtureText } from '../support/emulators/arm.js';
-import { azureTestSettings, azureWorldPerTest, fakeGitHubIdToken, type AzureWorld } from '../support/emulators/azure-world.js';
+import {
+  azureTestSettings,
+  azureWorldPerTest,
+  fakeGitHubIdToken,
+  type AzureWorld,
+} from '../support/emulators/azure-world.js';
 
 const AKS_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
 const SERVER = 'https://aks1-dns-4rz3s385.hcp.westus2.azmk8s.io:443';
@@ -88,7 +98,9 @@ users:
 
 /** The retired format: the `azure` auth-provider. */
 const azureAuthProviderKubeconfig = () =>
-  entraKubeconfig().replace(/    exec:[\s\S]*$/, `    auth-provider:
+  entraKubeconfig().replace(
+    / {4}exec:[\s\S]*$/,
+    `    auth-provider:
       config:
         apiserver-id: 6dae42f8-4368-4678-94ff-3960e28e3630
         client-id: 80faf920-1908-4b52-b5ef-a8e7bedfc67a
@@ -96,14 +108,26 @@ const azureAuthProviderKubeconfig = () =>
         environment: AzurePublicCloud
         tenant-id: 72f988bf-86f1-41af-91ab-2d7cd011db47
       name: azure
-`);
+`,
+  );
 
 const clusterBody = () => armFixture('managedclusters-get-200-workload-identity.azure-cli-recording.json');
 
-async function startWorld(kubeconfigs: { user?: string; admin?: string }, tokenLifetimeSeconds?: number): Promise<AzureWorld> {
+async function startWorld(
+  kubeconfigs: { user?: string; admin?: string },
+  tokenLifetimeSeconds?: number,
+): Promise<AzureWorld> {
   return emulators.start({
     tokenLifetimeSeconds,
-    clusters: [{ resourceGroup: 'rg1', name: 'aks1', body: clusterBody(), userKubeconfig: kubeconfigs.user, adminKubeconfig: kubeconfigs.admin }],
+    clusters: [
+      {
+        resourceGroup: 'rg1',
+        name: 'aks1',
+        body: clusterBody(),
+        userKubeconfig: kubeconfigs.user,
+        adminKubeconfig: kubeconfigs.admin,
+      },
+    ],
   });
 }
 
@@ -137,7 +161,9 @@ describe('kubeconfig from Resource Manager', () => {
     expect(user.certData).toBeTruthy();
     expect(user.exec).toBeUndefined();
     expect(access.kubeConfig.getCurrentCluster()?.server).toBe(SERVER);
-    expect(await authorizationHeader(access.kubeConfig)).toBe('Bearer 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
+    expect(await authorizationHeader(access.kubeConfig)).toBe(
+      'Bearer 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    );
     expect(access.description).toContain('local account');
     expect(world.arm.requests.map((r) => [r.method, r.path, r.apiVersion, r.status, r.tokenLabel])).toEqual([
       [
@@ -153,7 +179,10 @@ describe('kubeconfig from Resource Manager', () => {
   });
 
   it('asks for the admin credential when admin is set', async () => {
-    world = await startWorld({ user: entraKubeconfig(), admin: localAccountKubeconfig('clusterAdmin_rg1_aks1') });
+    world = await startWorld({
+      user: entraKubeconfig(),
+      admin: localAccountKubeconfig('clusterAdmin_rg1_aks1'),
+    });
     const settings = azureTestSettings(world, { admin: true });
 
     const access = await resolveClusterAccess(settings, connect(settings));
@@ -221,12 +250,16 @@ describe('kubeconfig from Resource Manager', () => {
     });
     const settings = azureTestSettings(world);
 
-    const error = (await resolveClusterAccess(settings, connect(settings)).catch((e: unknown) => e)) as AzureError;
+    const error = (await resolveClusterAccess(settings, connect(settings)).catch(
+      (e: unknown) => e,
+    )) as AzureError;
 
     expect(error).toBeInstanceOf(AzureError);
     expect(error.status).toBe(403);
     expect(error.code).toBe('AuthorizationFailed');
-    expect(error.message).toMatch(/^listClusterUserCredential on managedClusters\/aks1 failed: HTTP 403 AuthorizationFailed: The client/);
+    expect(error.message).toMatch(
+      /^listClusterUserCredential on managedClusters\/aks1 failed: HTTP 403 AuthorizationFailed: The client/,
+    );
     expect(error.hint).toContain('Azure Kubernetes Service Cluster User Role');
   });
 
@@ -234,21 +267,29 @@ describe('kubeconfig from Resource Manager', () => {
     world = await startWorld({ user: entraKubeconfig() });
     const settings = azureTestSettings(world, { clusterName: 'aks-typo' });
 
-    const error = (await resolveClusterAccess(settings, connect(settings)).catch((e: unknown) => e)) as AzureError;
+    const error = (await resolveClusterAccess(settings, connect(settings)).catch(
+      (e: unknown) => e,
+    )) as AzureError;
 
     expect(error.status).toBe(404);
     expect(error.code).toBe('ResourceNotFound');
-    expect(error.message).toContain("The Resource 'Microsoft.ContainerService/managedClusters/aks-typo' under resource group 'rg1' was not found");
+    expect(error.message).toContain(
+      "The Resource 'Microsoft.ContainerService/managedClusters/aks-typo' under resource group 'rg1' was not found",
+    );
     expect(error.hint).toContain('cluster-name');
   });
 
   it('says why admin credentials are refused on a cluster without local accounts', async () => {
     const body = clusterBody();
     body.properties.disableLocalAccounts = true;
-    world = await emulators.start({ clusters: [{ resourceGroup: 'rg1', name: 'aks1', body, userKubeconfig: entraKubeconfig() }] });
+    world = await emulators.start({
+      clusters: [{ resourceGroup: 'rg1', name: 'aks1', body, userKubeconfig: entraKubeconfig() }],
+    });
     const settings = azureTestSettings(world, { admin: true });
 
-    const error = (await resolveClusterAccess(settings, connect(settings)).catch((e: unknown) => e)) as AzureError;
+    const error = (await resolveClusterAccess(settings, connect(settings)).catch(
+      (e: unknown) => e,
+    )) as AzureError;
 
     expect(error.status).toBe(400);
     expect(error.hint).toMatch(/local accounts disabled.*set admin to false/);
@@ -273,9 +314,13 @@ describe('which kubeconfig wins', () => {
   });
 
   it('the kubeconfig input comes first, even with cluster-name set', async () => {
-    const settings = azureTestSettings({ entra: { url: 'https://login.example' }, arm: { url: 'https://arm.example' } }, {}, {
-      kubeconfig: localAccountKubeconfig('from-input'),
-    });
+    const settings = azureTestSettings(
+      { entra: { url: 'https://login.example' }, arm: { url: 'https://arm.example' } },
+      {},
+      {
+        kubeconfig: localAccountKubeconfig('from-input'),
+      },
+    );
     const access = await resolveClusterAccess(settings, noAzure);
     expect(access.source).toBe('input');
     expect(access.kubeConfig.getCurrentUser()?.name).toBe('from-input');
@@ -285,7 +330,10 @@ describe('which kubeconfig wins', () => {
     const file = path.join(dir, 'config');
     writeFileSync(file, localAccountKubeconfig('from-env'));
     process.env.KUBECONFIG = file;
-    const settings = azureTestSettings({ entra: { url: 'https://login.example' }, arm: { url: 'https://arm.example' } }, { clusterName: undefined });
+    const settings = azureTestSettings(
+      { entra: { url: 'https://login.example' }, arm: { url: 'https://arm.example' } },
+      { clusterName: undefined },
+    );
     const access = await resolveClusterAccess(settings, noAzure);
     expect(access.source).toBe('default');
     expect(access.kubeConfig.getCurrentUser()?.name).toBe('from-env');
@@ -294,7 +342,10 @@ describe('which kubeconfig wins', () => {
   it('with nothing configured it says what to set', async () => {
     delete process.env.KUBECONFIG;
     process.env.HOME = dir + '/empty-home';
-    const settings = azureTestSettings({ entra: { url: 'https://login.example' }, arm: { url: 'https://arm.example' } }, { clusterName: undefined });
+    const settings = azureTestSettings(
+      { entra: { url: 'https://login.example' }, arm: { url: 'https://arm.example' } },
+      { clusterName: undefined },
+    );
     const error = (await resolveClusterAccess(settings, noAzure).catch((e: unknown) => e)) as AzureError;
     expect(error.message).toBe('No cluster is configured.');
     expect(error.hint).toContain('aks-set-context');

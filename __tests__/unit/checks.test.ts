@@ -35,7 +35,7 @@ import { EXPIRES_AT_ANNOTATION, type Settings } from '../../src/settings.js';
 import { CLIENT_ID, testSettings } from '../support/fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixturesDir = path.resolve(repoRoot, '../shared/fixtures');
+const fixturesDir = path.resolve(repoRoot, '__fixtures__');
 const fixture = (relative: string): string => readFileSync(path.join(fixturesDir, relative), 'utf8');
 
 // ── Settings and the rendered objects (what a fresh deploy applies) ───────────────────────────
@@ -64,7 +64,9 @@ const CRONJOB_UID = '6f1c2a9e-7d0b-4d35-9c55-2f7f1e0a4b11';
 
 /** A Job of the refresher CronJob whose status is a real fixture's status. */
 function refresherJob(name: string, createdAt: string, statusFixture: string): V1Job {
-  const parsed = statusFixture.endsWith('.json') ? JSON.parse(fixture(statusFixture)) : YAML.parse(fixture(statusFixture));
+  const parsed = statusFixture.endsWith('.json')
+    ? JSON.parse(fixture(statusFixture))
+    : YAML.parse(fixture(statusFixture));
   const status = parsed.status ?? parsed; // the k8s-93559 fixture is the bare `.status`
   return loadYaml<V1Job>(
     JSON.stringify({
@@ -76,7 +78,13 @@ function refresherJob(name: string, createdAt: string, statusFixture: string): V
         creationTimestamp: createdAt,
         labels: { 'job-name': name },
         ownerReferences: [
-          { apiVersion: 'batch/v1', kind: 'CronJob', name: 'refresh-ar-secret', uid: CRONJOB_UID, controller: true },
+          {
+            apiVersion: 'batch/v1',
+            kind: 'CronJob',
+            name: 'refresh-ar-secret',
+            uid: CRONJOB_UID,
+            controller: true,
+          },
         ],
       },
       status,
@@ -85,7 +93,12 @@ function refresherJob(name: string, createdAt: string, statusFixture: string): V
 }
 
 /** A refresher pod as the Job controller creates it from the CronJob template. */
-function refresherPod(jobName: string, spec: V1PodSpec, phase = 'Succeeded', createdAt = '2026-04-26T18:35:43Z'): V1Pod {
+function refresherPod(
+  jobName: string,
+  spec: V1PodSpec,
+  phase = 'Succeeded',
+  createdAt = '2026-04-26T18:35:43Z',
+): V1Pod {
   return loadYaml<V1Pod>(
     JSON.stringify({
       apiVersion: 'v1',
@@ -94,7 +107,11 @@ function refresherPod(jobName: string, spec: V1PodSpec, phase = 'Succeeded', cre
         name: `${jobName}-x7k2p`,
         namespace: 'bifrost',
         creationTimestamp: createdAt,
-        labels: { 'job-name': jobName, 'batch.kubernetes.io/job-name': jobName, 'azure.workload.identity/use': 'true' },
+        labels: {
+          'job-name': jobName,
+          'batch.kubernetes.io/job-name': jobName,
+          'azure.workload.identity/use': 'true',
+        },
       },
       spec,
       status: { phase },
@@ -113,7 +130,14 @@ function gatewayPod(name: string, containerStatuses?: unknown[]): V1Pod {
       status: {
         phase: containerStatuses ? 'Pending' : 'Running',
         containerStatuses: containerStatuses ?? [
-          { name: 'bifrost', ready: true, restartCount: 0, image: 'bifrost', imageID: '', state: { running: {} } },
+          {
+            name: 'bifrost',
+            ready: true,
+            restartCount: 0,
+            image: 'bifrost',
+            imageID: '',
+            state: { running: {} },
+          },
         ],
       },
     }),
@@ -128,24 +152,24 @@ function imagePullBackOffStatuses(): unknown[] {
 
 /** A fixture Event, re-pointed at one of our objects. */
 function eventAbout(fixtureEvent: Record<string, unknown>, kind: string, name: string): CoreV1Event {
-  const event = clone(fixtureEvent) as { involvedObject: Record<string, unknown>; metadata: Record<string, unknown> };
+  const event = clone(fixtureEvent) as {
+    involvedObject: Record<string, unknown>;
+    metadata: Record<string, unknown>;
+  };
   event.involvedObject = { ...event.involvedObject, kind, name, namespace: 'bifrost' };
   event.metadata = { ...event.metadata, namespace: 'bifrost' };
   return loadYaml<CoreV1Event>(JSON.stringify({ apiVersion: 'v1', kind: 'Event', ...event }));
 }
 
-const FAILED_TO_RETRIEVE_PULL_SECRET = JSON.parse(fixture('k8s/event-failedtoretrieveimagepullsecret.aks.json'));
-const FAILED_TO_PULL = (YAML.parse(fixture('k8s/event-failed-to-pull-image.kb8or-68.yaml')) as object[])[0] as Record<
-  string,
-  unknown
->;
+const FAILED_TO_RETRIEVE_PULL_SECRET = JSON.parse(
+  fixture('k8s/event-failedtoretrieveimagepullsecret.aks.json'),
+);
+const FAILED_TO_PULL = (
+  YAML.parse(fixture('k8s/event-failed-to-pull-image.kb8or-68.yaml')) as object[]
+)[0] as Record<string, unknown>;
 
 function warningEvent(kind: string, name: string, reason: string, message: string): CoreV1Event {
-  return eventAbout(
-    { ...FAILED_TO_RETRIEVE_PULL_SECRET, reason, message, count: 3 },
-    kind,
-    name,
-  );
+  return eventAbout({ ...FAILED_TO_RETRIEVE_PULL_SECRET, reason, message, count: 3 }, kind, name);
 }
 
 function availableDeployment(settings: Settings): V1Deployment {
@@ -158,8 +182,18 @@ function availableDeployment(settings: Settings): V1Deployment {
     readyReplicas: 1,
     availableReplicas: 1,
     conditions: [
-      { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' },
-      { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'ReplicaSet "bifrost-5d8f7c6b9" has successfully progressed.' },
+      {
+        type: 'Available',
+        status: 'True',
+        reason: 'MinimumReplicasAvailable',
+        message: 'Deployment has minimum availability.',
+      },
+      {
+        type: 'Progressing',
+        status: 'True',
+        reason: 'NewReplicaSetAvailable',
+        message: 'ReplicaSet "bifrost-5d8f7c6b9" has successfully progressed.',
+      },
     ],
   };
   return deployment;
@@ -167,7 +201,10 @@ function availableDeployment(settings: Settings): V1Deployment {
 
 /** kubectl create secret docker-registry's shape, with a fake token. */
 const FAKE_TOKEN = 'ya29.c.fake-access-token-value-0123456789';
-function dockerConfigSecret(auths: Record<string, Record<string, string>>, extra: Partial<V1Secret> = {}): V1Secret {
+function dockerConfigSecret(
+  auths: Record<string, Record<string, string>>,
+  extra: Partial<V1Secret> = {},
+): V1Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -179,7 +216,11 @@ function dockerConfigSecret(auths: Record<string, Record<string, string>>, extra
 }
 const basicAuth = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
 const ARTIFACT_REGISTRY_AUTH = {
-  [HOST]: { username: 'oauth2accesstoken', password: FAKE_TOKEN, auth: basicAuth('oauth2accesstoken', FAKE_TOKEN) },
+  [HOST]: {
+    username: 'oauth2accesstoken',
+    password: FAKE_TOKEN,
+    auth: basicAuth('oauth2accesstoken', FAKE_TOKEN),
+  },
 };
 
 // The modern fixtures' clock: the complete Job finished at 18:37:06Z on 2026-04-26.
@@ -190,15 +231,24 @@ const FAILED_JOB = 'job-failed-failuretarget-backofflimitexceeded.modern-k8s.yam
 /** Everything healthy: the rendered install, a successful refresh 10 minutes ago, a ready pod. */
 function healthySnapshot(settings: Settings = SETTINGS): ClusterSnapshot {
   const cronJob = rendered<V1CronJob>(settings, 'CronJob');
-  cronJob.metadata = { ...cronJob.metadata, creationTimestamp: new Date('2026-04-20T09:00:00Z'), uid: CRONJOB_UID };
-  cronJob.status = { lastScheduleTime: new Date('2026-04-26T18:30:00Z'), lastSuccessfulTime: new Date('2026-04-26T18:37:06Z') };
+  cronJob.metadata = {
+    ...cronJob.metadata,
+    creationTimestamp: new Date('2026-04-20T09:00:00Z'),
+    uid: CRONJOB_UID,
+  };
+  cronJob.status = {
+    lastScheduleTime: new Date('2026-04-26T18:30:00Z'),
+    lastSuccessfulTime: new Date('2026-04-26T18:37:06Z'),
+  };
   const job = refresherJob('refresh-ar-secret-29622090', '2026-04-26T18:35:42Z', `k8s/${COMPLETE_JOB}`);
   const podSpec = cronJob.spec!.jobTemplate.spec!.template.spec!;
   const secret = dockerConfigSecret(ARTIFACT_REGISTRY_AUTH, {
     metadata: {
       annotations: { [EXPIRES_AT_ANNOTATION]: '2026-04-26T19:37:05Z' },
       creationTimestamp: new Date('2026-04-20T09:01:00Z'),
-      managedFields: [{ manager: 'bifrost-refresher', operation: 'Apply', time: new Date('2026-04-26T18:37:05Z') }],
+      managedFields: [
+        { manager: 'bifrost-refresher', operation: 'Apply', time: new Date('2026-04-26T18:37:05Z') },
+      ],
     },
   });
   return {
@@ -261,7 +311,10 @@ describe('namespace', () => {
   it('fails when absent and skips every other check with that reason', () => {
     const snapshot = { ...healthySnapshot(), namespace: { state: 'absent' } as const };
     const results = evaluateChecks(snapshot, SETTINGS, NOW);
-    expect(check(results, 'namespace')).toMatchObject({ status: 'fail', evidence: 'namespace bifrost not found' });
+    expect(check(results, 'namespace')).toMatchObject({
+      status: 'fail',
+      evidence: 'namespace bifrost not found',
+    });
     expect(check(results, 'namespace').hint).toContain('mode: deploy');
     for (const result of results.filter((candidate) => candidate.id !== 'namespace')) {
       expect(result).toMatchObject({ status: 'skipped', evidence: 'namespace bifrost does not exist' });
@@ -271,7 +324,10 @@ describe('namespace', () => {
   it('fails while the namespace is Terminating', () => {
     const snapshot = healthySnapshot();
     snapshot.namespace = found({ metadata: { name: 'bifrost' }, status: { phase: 'Terminating' } });
-    expect(judge(snapshot, 'namespace')).toMatchObject({ status: 'fail', evidence: 'namespace bifrost is Terminating' });
+    expect(judge(snapshot, 'namespace')).toMatchObject({
+      status: 'fail',
+      evidence: 'namespace bifrost is Terminating',
+    });
   });
 });
 
@@ -291,7 +347,8 @@ describe('service-account-client-id', () => {
     ] as const) {
       const snapshot = healthySnapshot(settings);
       const serviceAccount = clone((snapshot.serviceAccount as { value: V1ServiceAccount }).value);
-      serviceAccount.metadata!.annotations!['azure.workload.identity/client-id'] = '00000000-0000-0000-0000-000000000000';
+      serviceAccount.metadata!.annotations!['azure.workload.identity/client-id'] =
+        '00000000-0000-0000-0000-000000000000';
       snapshot.serviceAccount = found(serviceAccount);
       const result = judge(snapshot, 'service-account-client-id', settings);
       expect(result.status).toBe(status);
@@ -302,7 +359,10 @@ describe('service-account-client-id', () => {
   });
 
   it('fails when the ServiceAccount is missing, naming the webhook consequence', () => {
-    const result = judge({ ...healthySnapshot(), serviceAccount: { state: 'absent' } }, 'service-account-client-id');
+    const result = judge(
+      { ...healthySnapshot(), serviceAccount: { state: 'absent' } },
+      'service-account-client-id',
+    );
     expect(result).toMatchObject({ status: 'fail', evidence: 'ServiceAccount bifrost-sa not found' });
     expect(result.hint).toContain('webhook');
   });
@@ -348,7 +408,9 @@ describe('refresher-workload-identity-label', () => {
     const result = judge(
       withTemplate((cronJob) => {
         template(cronJob).metadata!.labels!['azure.workload.identity/use'] = 'false';
-        template(cronJob).spec!.volumes = template(cronJob).spec!.volumes!.filter((volume) => !volume.projected);
+        template(cronJob).spec!.volumes = template(cronJob).spec!.volumes!.filter(
+          (volume) => !volume.projected,
+        );
       }),
       'refresher-workload-identity-label',
     );
@@ -357,9 +419,10 @@ describe('refresher-workload-identity-label', () => {
   });
 
   it('is skipped when the CronJob is missing', () => {
-    expect(judge({ ...healthySnapshot(), cronJob: { state: 'absent' } }, 'refresher-workload-identity-label').status).toBe(
-      'skipped',
-    );
+    expect(
+      judge({ ...healthySnapshot(), cronJob: { state: 'absent' } }, 'refresher-workload-identity-label')
+        .status,
+    ).toBe('skipped');
   });
 });
 
@@ -411,7 +474,9 @@ describe('credential-config', () => {
     snapshot.credentialConfig = found(rendered<V1ConfigMap>(SETTINGS, 'ConfigMap')); // the kubernetes-mode config
     const result = judge(snapshot, 'credential-config', ENTRA_SETTINGS);
     expect(result.status).toBe('fail');
-    expect(result.evidence).toContain('is the raw ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token');
+    expect(result.evidence).toContain(
+      'is the raw ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token',
+    );
   });
 
   it('warns when the token path depends on the webhook version (no own projected volume, D6)', () => {
@@ -419,7 +484,9 @@ describe('credential-config', () => {
     const cronJob = clone((snapshot.cronJob as { value: V1CronJob }).value);
     const spec = cronJob.spec!.jobTemplate.spec!.template.spec!;
     spec.volumes = spec.volumes!.filter((volume) => !volume.projected);
-    spec.containers[0].volumeMounts = spec.containers[0].volumeMounts!.filter((mount) => mount.name !== 'azure-identity-token');
+    spec.containers[0].volumeMounts = spec.containers[0].volumeMounts!.filter(
+      (mount) => mount.name !== 'azure-identity-token',
+    );
     snapshot.cronJob = found(cronJob);
     const result = judge(snapshot, 'credential-config');
     expect(result.status).toBe('warn');
@@ -428,12 +495,17 @@ describe('credential-config', () => {
 
   it('fails on text that is not JSON, and on a missing ConfigMap', () => {
     const snapshot = healthySnapshot();
-    snapshot.credentialConfig = found({ metadata: { name: 'gcp-credential-config' }, data: { 'credential-config.json': '{' } });
+    snapshot.credentialConfig = found({
+      metadata: { name: 'gcp-credential-config' },
+      data: { 'credential-config.json': '{' },
+    });
     expect(judge(snapshot, 'credential-config')).toMatchObject({
       status: 'fail',
       evidence: 'credential-config.json in ConfigMap gcp-credential-config is not valid JSON',
     });
-    expect(judge({ ...healthySnapshot(), credentialConfig: { state: 'absent' } }, 'credential-config')).toMatchObject({
+    expect(
+      judge({ ...healthySnapshot(), credentialConfig: { state: 'absent' } }, 'credential-config'),
+    ).toMatchObject({
       status: 'fail',
       evidence: 'ConfigMap gcp-credential-config not found',
     });
@@ -464,7 +536,9 @@ describe('cronjob-healthy', () => {
     const now = new Date('2022-10-09T12:10:00Z'); // 69 min later, schedule every 30 min
     expect(judge(snapshot, 'cronjob-healthy', SETTINGS, now)).toMatchObject({ status: 'fail' });
     expect(judge(snapshot, 'cronjob-healthy', SETTINGS, now).evidence).toContain('last success 69 min ago');
-    expect(judge(snapshot, 'cronjob-healthy', SETTINGS, new Date('2022-10-09T11:50:00Z')).status).toBe('pass');
+    expect(judge(snapshot, 'cronjob-healthy', SETTINGS, new Date('2022-10-09T11:50:00Z')).status).toBe(
+      'pass',
+    );
   });
 
   it('fails on a failed newest Job, showing the condition, log tail and the matching hint', () => {
@@ -488,8 +562,17 @@ describe('cronjob-healthy', () => {
 
   it('falls back to the Job condition hint when no log explains the failure', () => {
     const snapshot = healthySnapshot();
-    snapshot.jobs = found([refresherJob('refresh-ar-secret-29622120', '2026-04-26T18:40:00Z', 'k8s/job-status-failed-backofflimitexceeded.k8s-93559.json')]);
-    snapshot.refresherLog = { jobName: 'refresh-ar-secret-29622120', error: 'no pod of this Job exists any more' };
+    snapshot.jobs = found([
+      refresherJob(
+        'refresh-ar-secret-29622120',
+        '2026-04-26T18:40:00Z',
+        'k8s/job-status-failed-backofflimitexceeded.k8s-93559.json',
+      ),
+    ]);
+    snapshot.refresherLog = {
+      jobName: 'refresh-ar-secret-29622120',
+      error: 'no pod of this Job exists any more',
+    };
     const result = judge(snapshot, 'cronjob-healthy');
     expect(result.status).toBe('fail');
     expect(result.evidence).toContain('log unavailable: no pod of this Job exists any more');
@@ -499,7 +582,13 @@ describe('cronjob-healthy', () => {
   it('uses the Job and pod events as evidence (an RBAC Forbidden in the events)', () => {
     const snapshot = healthySnapshot();
     const jobName = 'refresh-ar-secret-29622120';
-    snapshot.jobs = found([refresherJob(jobName, '2026-04-26T18:40:00Z', 'k8s/job-status-failed-backofflimitexceeded.k8s-92245.yaml')]);
+    snapshot.jobs = found([
+      refresherJob(
+        jobName,
+        '2026-04-26T18:40:00Z',
+        'k8s/job-status-failed-backofflimitexceeded.k8s-92245.yaml',
+      ),
+    ]);
     snapshot.warningEvents = found([
       warningEvent('Job', jobName, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
     ]);
@@ -508,7 +597,9 @@ describe('cronjob-healthy', () => {
       tail: fixture('scripts/forbidden-create-secrets.pgo-1766.txt').trim(),
     };
     const result = judge(snapshot, 'cronjob-healthy');
-    expect(result.evidence).toContain('events: BackoffLimitExceeded: Job has reached the specified backoff limit (x3)');
+    expect(result.evidence).toContain(
+      'events: BackoffLimitExceeded: Job has reached the specified backoff limit (x3)',
+    );
     expect(result.hint).toBe(formatHint(hintById('rbac-secrets-forbidden')));
   });
 
@@ -516,7 +607,11 @@ describe('cronjob-healthy', () => {
     // Right after a deploy whose refresh failed: the Job has one failed pod and backs off before the next.
     const snapshot = healthySnapshot();
     const jobName = 'initial-refresh-12345-1';
-    const retrying = refresherJob(jobName, '2026-04-26T18:40:00Z', 'k8s/job-active-in-progress.modern-k8s.yaml');
+    const retrying = refresherJob(
+      jobName,
+      '2026-04-26T18:40:00Z',
+      'k8s/job-active-in-progress.modern-k8s.yaml',
+    );
     retrying.status!.failed = 1;
     retrying.spec = { backoffLimit: 2, template: {} };
     snapshot.jobs = found([...(snapshot.jobs as { value: V1Job[] }).value, retrying]);
@@ -537,7 +632,11 @@ describe('cronjob-healthy', () => {
   it('fails when a failed Job is followed by one that fails again, showing the newer log', () => {
     const snapshot = healthySnapshot();
     const failed = refresherJob('refresh-ar-secret-29622120', '2026-04-26T18:40:00Z', `k8s/${FAILED_JOB}`);
-    const retrying = refresherJob('refresh-now', '2026-04-26T18:45:00Z', 'k8s/job-active-in-progress.modern-k8s.yaml');
+    const retrying = refresherJob(
+      'refresh-now',
+      '2026-04-26T18:45:00Z',
+      'k8s/job-active-in-progress.modern-k8s.yaml',
+    );
     retrying.status!.failed = 2;
     snapshot.jobs = found([failed, retrying]);
     snapshot.refresherLog = {
@@ -555,7 +654,11 @@ describe('cronjob-healthy', () => {
 
   it('passes while the newest Job runs without a failed pod yet', () => {
     const snapshot = healthySnapshot();
-    const running = refresherJob('refresh-ar-secret-29622120', '2026-04-26T18:45:00Z', 'k8s/job-active-in-progress.modern-k8s.yaml');
+    const running = refresherJob(
+      'refresh-ar-secret-29622120',
+      '2026-04-26T18:45:00Z',
+      'k8s/job-active-in-progress.modern-k8s.yaml',
+    );
     snapshot.jobs = found([...(snapshot.jobs as { value: V1Job[] }).value, running]);
     expect(judge(snapshot, 'cronjob-healthy').status).toBe('pass');
   });
@@ -573,9 +676,17 @@ describe('cronjob-healthy', () => {
     cronJob.status = {};
     cronJob.metadata!.creationTimestamp = new Date('2026-04-26T18:30:00Z');
     snapshot.cronJob = found(cronJob);
-    snapshot.jobs = found([refresherJob('refresh-ar-secret-29622090', '2026-04-26T18:35:42Z', 'k8s/job-active-in-progress.modern-k8s.yaml')]);
+    snapshot.jobs = found([
+      refresherJob(
+        'refresh-ar-secret-29622090',
+        '2026-04-26T18:35:42Z',
+        'k8s/job-active-in-progress.modern-k8s.yaml',
+      ),
+    ]);
     expect(judge(snapshot, 'cronjob-healthy')).toMatchObject({ status: 'warn' });
-    expect(judge(snapshot, 'cronjob-healthy', SETTINGS, new Date('2026-04-26T20:00:00Z'))).toMatchObject({ status: 'fail' });
+    expect(judge(snapshot, 'cronjob-healthy', SETTINGS, new Date('2026-04-26T20:00:00Z'))).toMatchObject({
+      status: 'fail',
+    });
   });
 
   it('fails when suspended or missing', () => {
@@ -593,12 +704,17 @@ describe('cronjob-healthy', () => {
 });
 
 describe('pull-secret', () => {
-  const withSecret = (summary: PullSecretSummary): ClusterSnapshot => ({ ...healthySnapshot(), pullSecret: found(summary) });
+  const withSecret = (summary: PullSecretSummary): ClusterSnapshot => ({
+    ...healthySnapshot(),
+    pullSecret: found(summary),
+  });
 
   it('reports age and expiry from the refresher annotation', () => {
     const result = judge(healthySnapshot(), 'pull-secret');
     expect(result.status).toBe('pass');
-    expect(result.evidence).toContain('written 10 min ago, expires 2026-04-26T19:37:05.000Z (annotation bifrost.maximhq.dev/expires-at)');
+    expect(result.evidence).toContain(
+      'written 10 min ago, expires 2026-04-26T19:37:05.000Z (annotation bifrost.maximhq.dev/expires-at)',
+    );
     expect(result.evidence).toContain('50 min left');
   });
 
@@ -609,7 +725,11 @@ describe('pull-secret', () => {
           creationTimestamp: new Date('2026-04-20T09:01:00Z'),
           managedFields: [
             { manager: 'kubectl-create', operation: 'Update', time: new Date('2026-04-20T09:01:00Z') },
-            { manager: 'kubectl-client-side-apply', operation: 'Update', time: new Date('2026-04-26T17:32:00Z') },
+            {
+              manager: 'kubectl-client-side-apply',
+              operation: 'Update',
+              time: new Date('2026-04-26T17:32:00Z'),
+            },
           ],
         },
       }),
@@ -622,16 +742,28 @@ describe('pull-secret', () => {
   });
 
   it('warns shortly before expiry', () => {
-    const summary = { ...summarisePullSecret(dockerConfigSecret(ARTIFACT_REGISTRY_AUTH)), annotations: { [EXPIRES_AT_ANNOTATION]: '2026-04-26T18:50:00Z' } };
+    const summary = {
+      ...summarisePullSecret(dockerConfigSecret(ARTIFACT_REGISTRY_AUTH)),
+      annotations: { [EXPIRES_AT_ANNOTATION]: '2026-04-26T18:50:00Z' },
+    };
     expect(judge(withSecret(summary), 'pull-secret')).toMatchObject({ status: 'warn' });
   });
 
   it('fails without an entry for the registry host, or with another user', () => {
-    const otherHost = summarisePullSecret(dockerConfigSecret({ 'us-docker.pkg.dev': ARTIFACT_REGISTRY_AUTH[HOST] }));
+    const otherHost = summarisePullSecret(
+      dockerConfigSecret({ 'us-docker.pkg.dev': ARTIFACT_REGISTRY_AUTH[HOST] }),
+    );
     const hostResult = judge(withSecret(otherHost), 'pull-secret');
-    expect(hostResult).toMatchObject({ status: 'fail', evidence: `Secret ar-pull-secret has no entry for ${HOST} (hosts: us-docker.pkg.dev)` });
-    const otherUser = summarisePullSecret(dockerConfigSecret({ [HOST]: { username: '_json_key', password: 'x' } }));
-    expect(judge(withSecret(otherUser), 'pull-secret').evidence).toContain('has user _json_key, not oauth2accesstoken');
+    expect(hostResult).toMatchObject({
+      status: 'fail',
+      evidence: `Secret ar-pull-secret has no entry for ${HOST} (hosts: us-docker.pkg.dev)`,
+    });
+    const otherUser = summarisePullSecret(
+      dockerConfigSecret({ [HOST]: { username: '_json_key', password: 'x' } }),
+    );
+    expect(judge(withSecret(otherUser), 'pull-secret').evidence).toContain(
+      'has user _json_key, not oauth2accesstoken',
+    );
   });
 
   it('fails when missing or of the wrong type', () => {
@@ -660,7 +792,9 @@ describe('summarisePullSecret keeps no secret data', () => {
     const serialised = JSON.stringify(summary);
     expect(serialised).not.toContain(FAKE_TOKEN);
     expect(serialised).not.toContain(basicAuth('oauth2accesstoken', FAKE_TOKEN));
-    expect(judge({ ...healthySnapshot(), pullSecret: found(summary) }, 'pull-secret').status).not.toBe('fail');
+    expect(judge({ ...healthySnapshot(), pullSecret: found(summary) }, 'pull-secret').status).not.toBe(
+      'fail',
+    );
   });
 
   it('reports a config that is not JSON without echoing it', () => {
@@ -696,7 +830,9 @@ describe('deployment-available', () => {
       'deployment-available',
     );
     expect(result.status).toBe('fail');
-    expect(result.evidence).toContain('Available False: MinimumReplicasUnavailable Deployment does not have minimum availability.');
+    expect(result.evidence).toContain(
+      'Available False: MinimumReplicasUnavailable Deployment does not have minimum availability.',
+    );
     expect(result.hint).toContain('pods-healthy');
   });
 
@@ -753,21 +889,35 @@ describe('pods-healthy', () => {
     snapshot.pods = found([gatewayPod(podName, imagePullBackOffStatuses())]);
     snapshot.warningEvents = found([
       eventAbout(FAILED_TO_RETRIEVE_PULL_SECRET, 'Pod', podName),
-      warningEvent('Pod', podName, 'Failed', fixture('registry/k8s-event-bare-statuses.gke-containerd-live.txt').split('\n')[1]),
+      warningEvent(
+        'Pod',
+        podName,
+        'Failed',
+        fixture('registry/k8s-event-bare-statuses.gke-containerd-live.txt').split('\n')[1],
+      ),
     ]);
     const result = judge(snapshot, 'pods-healthy');
     expect(result.status).toBe('fail');
     expect(result.evidence).toContain(
       `pod ${podName} container helloworld: ImagePullBackOff: Back-off pulling image "docker.io/cdrage/helloworldasdf"`,
     );
-    expect(result.evidence).toContain('FailedToRetrieveImagePullSecret: Unable to retrieve some image pull secrets');
+    expect(result.evidence).toContain(
+      'FailedToRetrieveImagePullSecret: Unable to retrieve some image pull secrets',
+    );
     expect(result.hint).toBe(formatHint(hintById('pull-secret-missing')));
   });
 
   it('fails on every waiting reason the rollout watch stops on, so deploy and verify agree', () => {
     for (const reason of STUCK_WAITING_REASONS) {
       const snapshot = healthySnapshot();
-      const waiting = { name: 'bifrost', ready: false, restartCount: 0, image: 'bifrost', imageID: '', state: { waiting: { reason, message: 'why' } } };
+      const waiting = {
+        name: 'bifrost',
+        ready: false,
+        restartCount: 0,
+        image: 'bifrost',
+        imageID: '',
+        state: { waiting: { reason, message: 'why' } },
+      };
       snapshot.pods = found([gatewayPod(podName, [waiting])]);
       const result = judge(snapshot, 'pods-healthy');
       expect({ reason, status: result.status }).toEqual({ reason, status: 'fail' });
@@ -779,7 +929,12 @@ describe('pods-healthy', () => {
     const snapshot = healthySnapshot();
     snapshot.pods = found([gatewayPod(podName, imagePullBackOffStatuses())]);
     snapshot.warningEvents = found([
-      warningEvent('Pod', podName, 'Failed', fixture('registry/k8s-event-failed-pull-ar-oauth-token-404.gke-containerd-live.txt').trim()),
+      warningEvent(
+        'Pod',
+        podName,
+        'Failed',
+        fixture('registry/k8s-event-failed-pull-ar-oauth-token-404.gke-containerd-live.txt').trim(),
+      ),
     ]);
     expect(judge(snapshot, 'pods-healthy').hint).toBe(formatHint(hintById('registry-token-not-found')));
   });
@@ -812,14 +967,20 @@ describe('pods-healthy', () => {
 
   it('ignores refresher pods and passes with only healthy gateway pods', () => {
     const result = judge(healthySnapshot(), 'pods-healthy');
-    expect(result).toMatchObject({ status: 'pass', evidence: '1 pod(s), 1 Running, no container waiting on an error' });
+    expect(result).toMatchObject({
+      status: 'pass',
+      evidence: '1 pod(s), 1 Running, no container waiting on an error',
+    });
   });
 });
 
 describe('refresher-identity-injection', () => {
   const jobName = 'refresh-ar-secret-29622090';
   function withRefresherPod(spec: V1PodSpec): ClusterSnapshot {
-    return { ...healthySnapshot(), pods: found([refresherPod(jobName, spec), gatewayPod('bifrost-5d8f7c6b9-abcde')]) };
+    return {
+      ...healthySnapshot(),
+      pods: found([refresherPod(jobName, spec), gatewayPod('bifrost-5d8f7c6b9-abcde')]),
+    };
   }
 
   it('passes with the webhook ≥ 1.6 injection (reserved volume + AZURE_FEDERATED_TOKEN_FILE)', () => {
@@ -831,7 +992,12 @@ describe('refresher-identity-injection', () => {
         containers: [
           {
             name: 'token-refresh',
-            env: [{ name: 'AZURE_FEDERATED_TOKEN_FILE', value: '/var/run/secrets/azure/wi/token/azure-identity-token' }],
+            env: [
+              {
+                name: 'AZURE_FEDERATED_TOKEN_FILE',
+                value: '/var/run/secrets/azure/wi/token/azure-identity-token',
+              },
+            ],
             volumeMounts: [{ name: volumeName, mountPath: '/var/run/secrets/azure/wi', readOnly: true }],
           },
         ],
@@ -839,7 +1005,15 @@ describe('refresher-identity-injection', () => {
           {
             name: volumeName,
             projected: {
-              sources: [{ serviceAccountToken: { path: 'token/azure-identity-token', expirationSeconds: 3600, audience: 'api://AzureADTokenExchange' } }],
+              sources: [
+                {
+                  serviceAccountToken: {
+                    path: 'token/azure-identity-token',
+                    expirationSeconds: 3600,
+                    audience: 'api://AzureADTokenExchange',
+                  },
+                },
+              ],
             },
           },
         ],
@@ -860,7 +1034,10 @@ describe('refresher-identity-injection', () => {
   });
 
   it('is skipped with a reason when no refresher pod exists', () => {
-    const result = judge({ ...healthySnapshot(), pods: found([gatewayPod('bifrost-5d8f7c6b9-abcde')]) }, 'refresher-identity-injection');
+    const result = judge(
+      { ...healthySnapshot(), pods: found([gatewayPod('bifrost-5d8f7c6b9-abcde')]) },
+      'refresher-identity-injection',
+    );
     expect(result.status).toBe('skipped');
     expect(result.evidence).toContain('no refresher pod');
   });
@@ -884,7 +1061,11 @@ describe('gateway-health', () => {
 
   it("fails on Bifrost's own 503, showing its body", () => {
     const snapshot = healthySnapshot();
-    snapshot.health = { path: path503, status: 503, body: '{"status":"error","error":"config store ping failed: dial tcp 10.0.0.5:5432: connect: connection refused"}' };
+    snapshot.health = {
+      path: path503,
+      status: 503,
+      body: '{"status":"error","error":"config store ping failed: dial tcp 10.0.0.5:5432: connect: connection refused"}',
+    };
     const result = judge(snapshot, 'gateway-health');
     expect(result.evidence).toContain('config store ping failed');
     expect(result.hint).toContain('config_store');
@@ -911,8 +1092,12 @@ describe('gateway-health', () => {
   it('fails when the request itself failed, and when the Service is missing', () => {
     const snapshot = healthySnapshot();
     snapshot.health = { path: path503, body: '', error: 'connect ECONNREFUSED 127.0.0.1:6443' };
-    expect(judge(snapshot, 'gateway-health').evidence).toBe(`GET ${path503} failed: connect ECONNREFUSED 127.0.0.1:6443`);
-    expect(judge({ ...healthySnapshot(), service: { state: 'absent' }, health: undefined }, 'gateway-health')).toMatchObject({
+    expect(judge(snapshot, 'gateway-health').evidence).toBe(
+      `GET ${path503} failed: connect ECONNREFUSED 127.0.0.1:6443`,
+    );
+    expect(
+      judge({ ...healthySnapshot(), service: { state: 'absent' }, health: undefined }, 'gateway-health'),
+    ).toMatchObject({
       status: 'fail',
       evidence: 'Service bifrost not found',
     });
@@ -926,10 +1111,20 @@ describe('pickRefresherLogTarget', () => {
     const jobName = 'refresh-ar-secret-29622120';
     const failedPod = refresherPod(jobName, podSpec, 'Failed', '2026-04-26T18:41:00Z');
     failedPod.status!.containerStatuses = [
-      { name: 'token-refresh', ready: false, restartCount: 0, image: 'x', imageID: '', state: { terminated: { exitCode: 1 } } },
+      {
+        name: 'token-refresh',
+        ready: false,
+        restartCount: 0,
+        image: 'x',
+        imageID: '',
+        state: { terminated: { exitCode: 1 } },
+      },
     ];
     const target = pickRefresherLogTarget(
-      [refresherJob('refresh-ar-secret-29622090', '2026-04-26T18:35:42Z', `k8s/${COMPLETE_JOB}`), refresherJob(jobName, '2026-04-26T18:40:00Z', `k8s/${FAILED_JOB}`)],
+      [
+        refresherJob('refresh-ar-secret-29622090', '2026-04-26T18:35:42Z', `k8s/${COMPLETE_JOB}`),
+        refresherJob(jobName, '2026-04-26T18:40:00Z', `k8s/${FAILED_JOB}`),
+      ],
       [failedPod],
     );
     expect(target).toEqual({ jobName, podName: failedPod.metadata!.name, container: 'token-refresh' });
@@ -938,16 +1133,29 @@ describe('pickRefresherLogTarget', () => {
   it('needs no log when the newest finished Job succeeded', () => {
     expect(
       pickRefresherLogTarget(
-        [refresherJob('old', '2026-04-26T18:00:00Z', `k8s/${FAILED_JOB}`), refresherJob('new', '2026-04-26T18:35:42Z', `k8s/${COMPLETE_JOB}`)],
+        [
+          refresherJob('old', '2026-04-26T18:00:00Z', `k8s/${FAILED_JOB}`),
+          refresherJob('new', '2026-04-26T18:35:42Z', `k8s/${COMPLETE_JOB}`),
+        ],
         [],
       ),
     ).toBeUndefined();
   });
 
   it('reads a running Job that already has failed pods (k8s-93559 progression)', () => {
-    const running = refresherJob('running', '2026-04-26T18:40:00Z', 'k8s/job-active-in-progress.modern-k8s.yaml');
-    running.status!.failed = JSON.parse(fixture('k8s/job-status-progression-jq.k8s-93559.txt').split('\n}\n')[1] + '}').failed;
-    expect(pickRefresherLogTarget([running], [])).toEqual({ jobName: 'running', podName: undefined, container: undefined });
+    const running = refresherJob(
+      'running',
+      '2026-04-26T18:40:00Z',
+      'k8s/job-active-in-progress.modern-k8s.yaml',
+    );
+    running.status!.failed = JSON.parse(
+      fixture('k8s/job-status-progression-jq.k8s-93559.txt').split('\n}\n')[1] + '}',
+    ).failed;
+    expect(pickRefresherLogTarget([running], [])).toEqual({
+      jobName: 'running',
+      podName: undefined,
+      container: undefined,
+    });
   });
 });
 

@@ -4,14 +4,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HINTS, findHint, findHints, formatHint, hintById } from '../../src/hints.js';
 
-// ../shared sits next to the repository root, locally and in CI.
+// The fixtures live in the repository (__fixtures__/SOURCES.md says where each came from).
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixturesDir = path.resolve(repoRoot, '../shared/fixtures');
+const fixturesDir = path.resolve(repoRoot, '__fixtures__');
 
 function listFixtures(dir: string, prefix = ''): string[] {
   return readdirSync(dir).flatMap((name) => {
     const relative = prefix ? `${prefix}/${name}` : name;
-    return statSync(path.join(dir, name)).isDirectory() ? listFixtures(path.join(dir, name), relative) : [relative];
+    return statSync(path.join(dir, name)).isDirectory()
+      ? listFixtures(path.join(dir, name), relative)
+      : [relative];
   });
 }
 
@@ -35,11 +37,13 @@ const EXPECTED_HINT: Record<string, string> = {
 
   // The gcloud/google-auth wrappers carry the IAM 403: the IAM fix is the actionable one.
   'gcp/gcloud-unable-to-acquire-impersonated-credentials.auth-340.txt': 'iam-get-access-token-denied',
-  'gcp/google-auth-python-unable-to-acquire-impersonated.mscribellito-wif-4.txt': 'iam-get-access-token-denied',
+  'gcp/google-auth-python-unable-to-acquire-impersonated.mscribellito-wif-4.txt':
+    'iam-get-access-token-denied',
   'gcp/iamcredentials-403-caller-does-not-have-permission.auth-78.body.json': 'iam-get-access-token-denied',
   'gcp/iamcredentials-403-caller-does-not-have-permission.auth-78.gha-log.txt': 'iam-get-access-token-denied',
   'gcp/iamcredentials-403-getAccessToken-denied.auth-455.body.json': 'iam-get-access-token-denied',
-  'gcp/sts-400-invalid-grant-audience-mismatch.gcp-hcp-tfc-wif-playground.as-quoted.txt': 'sts-audience-mismatch',
+  'gcp/sts-400-invalid-grant-audience-mismatch.gcp-hcp-tfc-wif-playground.as-quoted.txt':
+    'sts-audience-mismatch',
   'gcp/sts-400-invalid-request-invalid-audience.auth-211.body.json': 'sts-invalid-audience',
   'gcp/sts-400-invalid-request-invalid-audience.auth-211.gha-log.txt': 'sts-invalid-audience',
   'gcp/sts-400-invalid-target.auth-202.body.json': 'sts-invalid-target',
@@ -61,16 +65,20 @@ const EXPECTED_HINT: Record<string, string> = {
 
   'registry/aks-pull-errors.acr.ms-support-article.as-published.md.txt': 'registry-token-rejected',
   'registry/docker-pull-ar-downloadArtifacts-denied.tgke-1779.txt': 'ar-permission-denied',
-  'registry/docker-pull-gcr-unauthorized-failed-authentication.cloud-sdk-docker-328.txt': 'registry-unauthorized',
+  'registry/docker-pull-gcr-unauthorized-failed-authentication.cloud-sdk-docker-328.txt':
+    'registry-unauthorized',
   'registry/k8s-event-bare-statuses.gke-containerd-live.txt': 'image-pull-backoff',
   'registry/k8s-event-failed-pull-ar-oauth-token-404.gke-containerd-live.txt': 'registry-token-not-found',
-  'registry/kubectl-describe-events-ar-downloadArtifacts-denied.berglas-128.partial.txt': 'ar-permission-denied',
+  'registry/kubectl-describe-events-ar-downloadArtifacts-denied.berglas-128.partial.txt':
+    'ar-permission-denied',
   'registry/kubectl-describe-events-errimagepull-backoff.optaplanner-19.partial.txt': 'registry-unauthorized',
   'registry/kubectl-describe-events-gcr-unauthorized.minikube-19539.txt': 'registry-unauthorized',
-  'registry/registry-v2-error-401-unauthorized.acr.azure-sdk-js-recording.headers.txt': 'registry-unauthorized',
+  'registry/registry-v2-error-401-unauthorized.acr.azure-sdk-js-recording.headers.txt':
+    'registry-unauthorized',
   'registry/registry-v2-error-401-unauthorized.acr.azure-sdk-js-recording.json': 'registry-unauthorized',
   'registry/registry-v2-error-403-denied.artifact-registry-blob-upload.live-curl.json': 'ar-unauthenticated',
-  'registry/registry-v2-error-403-denied.artifact-registry-token-endpoint.live-curl.json': 'ar-unauthenticated',
+  'registry/registry-v2-error-403-denied.artifact-registry-token-endpoint.live-curl.json':
+    'ar-unauthenticated',
 
   'scripts/docker-credential-gcloud-no-active-account.yangsuite-131.title.txt': 'gcloud-no-active-account',
   'scripts/forbidden-create-secrets.bindy-447.rust-status-as-quoted.txt': 'rbac-secrets-forbidden',
@@ -78,9 +86,11 @@ const EXPECTED_HINT: Record<string, string> = {
   'scripts/gcloud-components-install-kubectl-disabled.bitrise-base-214.txt': 'kubectl-not-found',
   'scripts/gcloud-no-active-account.cloud-code-intellij-3063.txt': 'gcloud-no-active-account',
   'scripts/gcloud-print-access-token-no-active-account.reproduced.txt': 'gcloud-no-active-account',
-  'scripts/gcloud-print-access-token-refresh-failed.loom-359.ansible-stderr-field.txt': 'gcloud-refresh-failed',
+  'scripts/gcloud-print-access-token-refresh-failed.loom-359.ansible-stderr-field.txt':
+    'gcloud-refresh-failed',
   'scripts/gcloud-print-access-token-refresh-failed.loom-359.stderr.decoded.txt': 'gcloud-refresh-failed',
-  'scripts/gcloud-refresh-unable-to-acquire-impersonated.auth-220.gha-log.partial.txt': 'iam-get-access-token-denied',
+  'scripts/gcloud-refresh-unable-to-acquire-impersonated.auth-220.gha-log.partial.txt':
+    'iam-get-access-token-denied',
   'scripts/k8s-api-status-403-secrets-forbidden.audit-responseObject.json': 'rbac-secrets-forbidden',
   'scripts/kubectl-command-not-found.cloud-sdk-docker-79.txt': 'kubectl-not-found',
   'scripts/kubectl-create-secret-already-exists.ado-log.txt': 'secret-already-exists',
@@ -120,6 +130,7 @@ const NO_ERROR_TEXT: Record<string, string> = {
 /** Files that are not evidence at all. */
 const NOT_EVIDENCE: Record<string, string> = {
   'SOURCES.md': 'describes where every fixture came from; it quotes the errors but is documentation',
+  'seed/azure-deployment.mdx': 'the page this action automates (seed.test.ts reads it), not a service answer',
 };
 
 describe('hint catalogue against every fixture', () => {
@@ -145,10 +156,14 @@ describe('hint catalogue against every fixture', () => {
   });
 
   it('still sees the cause behind a wrapper (findHints keeps every match, most specific first)', () => {
-    const ids = findHints(readFixture('gcp/gcloud-unable-to-acquire-impersonated-credentials.auth-340.txt')).map(
-      (hint) => hint.id,
-    );
-    expect(ids).toEqual(['iam-get-access-token-denied', 'gcloud-impersonation-failed', 'gcloud-refresh-failed']);
+    const ids = findHints(
+      readFixture('gcp/gcloud-unable-to-acquire-impersonated-credentials.auth-340.txt'),
+    ).map((hint) => hint.id);
+    expect(ids).toEqual([
+      'iam-get-access-token-denied',
+      'gcloud-impersonation-failed',
+      'gcloud-refresh-failed',
+    ]);
   });
 });
 
@@ -165,7 +180,10 @@ describe('hint catalogue, messages not in the fixtures', () => {
     // kubelet BackOff event.
     ['Back-off restarting failed container bifrost in pod bifrost-6d9f7c-abcde_bifrost(uid)', 'crash-loop'],
     // kubelet FailedMount / CreateContainerConfigError.
-    ['MountVolume.SetUp failed for volume "config" : secret "bifrost-config" not found', 'referenced-object-missing'],
+    [
+      'MountVolume.SetUp failed for volume "config" : secret "bifrost-config" not found',
+      'referenced-object-missing',
+    ],
     ['Error: configmap "gcp-credential-config" not found', 'referenced-object-missing'],
     // Job controller condition message.
     ['DeadlineExceeded: Job was active longer than specified deadline', 'job-deadline-exceeded'],
@@ -174,7 +192,10 @@ describe('hint catalogue, messages not in the fixtures', () => {
       'Error from server (Forbidden): secrets "ar-pull-secret" is forbidden: User "system:serviceaccount:bifrost:bifrost-sa" cannot patch resource "secrets" in API group "" in the namespace "bifrost"',
       'rbac-secrets-forbidden',
     ],
-    ['cronjobs.batch "refresh-ar-secret" is forbidden: User "ci" cannot get resource "cronjobs"', 'k8s-forbidden'],
+    [
+      'cronjobs.batch "refresh-ar-secret" is forbidden: User "ci" cannot get resource "cronjobs"',
+      'k8s-forbidden',
+    ],
     ['/bin/sh: kubectl: not found', 'kubectl-not-found'],
     // kube-apiserver's server-side apply conflict, as the action's apply reported it after `kubectl annotate`
     // (seen in __tests__/e2e/verify.test.ts) and, plural, as the apiserver words several conflicts.
@@ -193,7 +214,9 @@ describe('hint catalogue, messages not in the fixtures', () => {
   });
 
   it('does not take a Deployment ProgressDeadlineExceeded for a Job deadline', () => {
-    expect(findHint('ReplicaSet "bifrost-5d" has timed out progressing. ProgressDeadlineExceeded')).toBeUndefined();
+    expect(
+      findHint('ReplicaSet "bifrost-5d" has timed out progressing. ProgressDeadlineExceeded'),
+    ).toBeUndefined();
   });
 
   it('does not take AADSTS700211 for AADSTS70021', () => {

@@ -228,7 +228,13 @@ describe('readSettings validation', () => {
       timeout: '10 minutes',
       'cpu-limit': 'lots',
     });
-    expect(problems.map((p) => p.input)).toEqual(['tenant-id', 'cpu-limit', 'replicas', 'namespace', 'timeout']);
+    expect(problems.map((p) => p.input)).toEqual([
+      'tenant-id',
+      'cpu-limit',
+      'replicas',
+      'namespace',
+      'timeout',
+    ]);
   });
 
   // [input, invalid value, words the problem must contain, words the expected form must contain]
@@ -249,9 +255,24 @@ describe('readSettings validation', () => {
     ['gcp-project-number', '0123', 'is not a GCP project number', 'digits only'],
     ['gcp-project-id', '123456789012', 'is not a GCP project ID', '6–30 lowercase'],
     ['gcp-project-id', 'proj', 'is not a GCP project ID', '6–30 lowercase'],
-    ['gcp-service-account', 'bifrost-puller@bifrost-images.gserviceaccount.com', 'is not a GCP service account email', 'name@project.iam.gserviceaccount.com'],
-    ['gcp-service-account', 'bifrost-puller', 'is not a GCP service account email', 'name@project.iam.gserviceaccount.com'],
-    ['workload-identity-pool', 'gcp-reserved', 'is not a workload identity pool/provider ID', 'not starting with "gcp-"'],
+    [
+      'gcp-service-account',
+      'bifrost-puller@bifrost-images.gserviceaccount.com',
+      'is not a GCP service account email',
+      'name@project.iam.gserviceaccount.com',
+    ],
+    [
+      'gcp-service-account',
+      'bifrost-puller',
+      'is not a GCP service account email',
+      'name@project.iam.gserviceaccount.com',
+    ],
+    [
+      'workload-identity-pool',
+      'gcp-reserved',
+      'is not a workload identity pool/provider ID',
+      'not starting with "gcp-"',
+    ],
     ['workload-identity-provider', 'a'.repeat(33), 'is not a workload identity pool/provider ID', '4–32'],
     ['registry-region', 'US-CENTRAL1', 'is not an Artifact Registry location', 'us-central1'],
     ['registry-region', 'us-central1-docker.pkg.dev', 'is not an Artifact Registry location', 'multi-region'],
@@ -301,9 +322,9 @@ describe('readSettings validation', () => {
         : {};
     const problems = problemsFor({ ...extra, [input]: value }).filter((p) => p.input === input);
     expect(problems).toHaveLength(1);
-    expect(problems[0]!.problem).toContain(JSON.stringify(value)); // names the offending value
-    expect(problems[0]!.problem).toContain(problem);
-    expect(problems[0]!.expected).toContain(expected);
+    expect(problems[0].problem).toContain(JSON.stringify(value)); // names the offending value
+    expect(problems[0].problem).toContain(problem);
+    expect(problems[0].expected).toContain(expected);
   });
 
   const valid: Array<[string, string]> = [
@@ -337,8 +358,8 @@ describe('readSettings validation', () => {
   it('says the derived pool id is too long and how to fix it', () => {
     const problems = problemsFor({ 'hub-slug': 'a-very-long-hub-slug-name' });
     expect(problems.map((p) => p.input)).toEqual(['workload-identity-pool', 'workload-identity-provider']);
-    expect(problems[0]!.problem).toContain('"a-very-long-hub-slug-name-azure-pool"');
-    expect(problems[0]!.expected).toContain('set workload-identity-pool');
+    expect(problems[0].problem).toContain('"a-very-long-hub-slug-name-azure-pool"');
+    expect(problems[0].expected).toContain('set workload-identity-pool');
     // An explicit id avoids it.
     expect(
       settingsFor({
@@ -354,11 +375,15 @@ describe('readSettings validation', () => {
     expect(problems).toEqual([
       expect.objectContaining({ input: 'entra-resource', problem: 'is required but empty' }),
     ]);
-    expect(settingsFor({ federation: 'entra', 'entra-resource': 'api://bifrost-gcp' }).identity).toMatchObject({
+    expect(
+      settingsFor({ federation: 'entra', 'entra-resource': 'api://bifrost-gcp' }).identity,
+    ).toMatchObject({
       federation: 'entra',
       entraResource: 'api://bifrost-gcp',
     });
-    expect(problemsFor({ federation: 'entra', 'entra-resource': 'api://bifrost-gcp/.default' })[0]).toMatchObject({
+    expect(
+      problemsFor({ federation: 'entra', 'entra-resource': 'api://bifrost-gcp/.default' })[0],
+    ).toMatchObject({
       input: 'entra-resource',
       expected: expect.stringContaining('without /.default'),
     });
@@ -373,7 +398,10 @@ describe('readSettings validation', () => {
   });
 
   it('requires the Resource Manager path segments together', () => {
-    expect(problemsFor({ 'cluster-name': 'aks' }).map((p) => p.input)).toEqual(['subscription-id', 'resource-group']);
+    expect(problemsFor({ 'cluster-name': 'aks' }).map((p) => p.input)).toEqual([
+      'subscription-id',
+      'resource-group',
+    ]);
     expect(problemsFor({ 'manage-federated-credential': 'true' }).map((p) => p.input)).toEqual([
       'manage-federated-credential',
     ]);
@@ -383,7 +411,10 @@ describe('readSettings validation', () => {
       'identity-resource-group': 'rg-identities',
       'resource-group': 'rg-aks',
     });
-    expect(managed.azure).toMatchObject({ manageFederatedCredential: true, identityResourceGroup: 'rg-identities' });
+    expect(managed.azure).toMatchObject({
+      manageFederatedCredential: true,
+      identityResourceGroup: 'rg-identities',
+    });
   });
 
   it('rejects a run id that cannot go into a Job name', () => {
@@ -397,7 +428,7 @@ describe('readSettings validation', () => {
     expect(settingsFor({ kubeconfig: content }).kubeconfig).toBe(content.trim());
     const problems = problemsFor({ kubeconfig: '/home/runner/.kube/config-secret-path' });
     expect(problems).toHaveLength(1);
-    expect(problems[0]!.input).toBe('kubeconfig');
+    expect(problems[0].input).toBe('kubeconfig');
     expect(JSON.stringify(problems)).not.toContain('config-secret-path');
   });
 });
@@ -435,7 +466,9 @@ describe('config input', () => {
     [{ logs_store: { enabled: true, type: 'postgres' } }, false],
     [{}, false],
   ])('detects a Postgres config store in %j → %s', (value, expected) => {
-    expect(settingsFor({ config: JSON.stringify(value) }).workload.config!.hasPostgresConfigStore).toBe(expected);
+    expect(settingsFor({ config: JSON.stringify(value) }).workload.config!.hasPostgresConfigStore).toBe(
+      expected,
+    );
   });
 
   it.each([
@@ -450,17 +483,17 @@ describe('config input', () => {
   });
 
   it('rejects JSON that is not an object, a missing file, and oversized content', () => {
-    expect(problemsFor({ config: '{"a": 1} ["sk-live-SECRET"]' })[0]!.problem).toContain('is not valid JSON');
+    expect(problemsFor({ config: '{"a": 1} ["sk-live-SECRET"]' })[0].problem).toContain('is not valid JSON');
     const workspace = mkdtempSync(path.join(tmpdir(), 'bifrost-inputs-'));
     writeFileSync(path.join(workspace, 'list.json'), '["sk-live-SECRET"]');
-    expect(problemsFor({ config: 'list.json' }, { GITHUB_WORKSPACE: workspace })[0]!.problem).toBe(
+    expect(problemsFor({ config: 'list.json' }, { GITHUB_WORKSPACE: workspace })[0].problem).toBe(
       'is JSON but not an object',
     );
-    expect(problemsFor({ config: 'missing.json' }, { GITHUB_WORKSPACE: workspace })[0]!.problem).toBe(
+    expect(problemsFor({ config: 'missing.json' }, { GITHUB_WORKSPACE: workspace })[0].problem).toBe(
       'the file "missing.json" cannot be read (ENOENT)',
     );
     writeFileSync(path.join(workspace, 'big.json'), `{"a":"${'x'.repeat(1024 * 1024)}"}`);
-    expect(problemsFor({ config: 'big.json' }, { GITHUB_WORKSPACE: workspace })[0]!.problem).toContain(
+    expect(problemsFor({ config: 'big.json' }, { GITHUB_WORKSPACE: workspace })[0].problem).toContain(
       'larger than 1 MiB',
     );
   });

@@ -14,10 +14,17 @@ import { REFRESHER_PATHS, REFRESHER_STEPS, refresherEnv, refresherScript } from 
 import type { FederationMode, IdentitySettings, Settings } from '../../src/settings.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
-import { CLIENT_ID, GCP_SERVICE_ACCOUNT, PROVIDER_AUDIENCE, TENANT_ID, testSettings } from '../support/fixtures.js';
+import {
+  CLIENT_ID,
+  GCP_SERVICE_ACCOUNT,
+  PROVIDER_AUDIENCE,
+  TENANT_ID,
+  testSettings,
+} from '../support/fixtures.js';
 import { runSandboxed, type RefresherRun, type SandboxMount } from '../support/run-refresher.js';
 
-const AKS_ISSUER = 'https://westus2.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/0b7e1b7c-0c3e-4d0e-9a39-6f0f1d2c3b4a/';
+const AKS_ISSUER =
+  'https://westus2.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/0b7e1b7c-0c3e-4d0e-9a39-6f0f1d2c3b4a/';
 const SA_SUBJECT = 'system:serviceaccount:bifrost:bifrost-sa';
 const ENTRA_RESOURCE = 'api://AzureADTokenExchange';
 
@@ -29,7 +36,9 @@ function settingsFor(federation: FederationMode, identity: Partial<IdentitySetti
 }
 
 /** A projected ServiceAccount token's shape; the emulators decode it and do not check signatures. */
-function serviceAccountJwt(claims: { iss?: string; sub?: string; aud?: string; expiresIn?: number } = {}): string {
+function serviceAccountJwt(
+  claims: { iss?: string; sub?: string; aud?: string; expiresIn?: number } = {},
+): string {
   const now = Math.floor(Date.now() / 1000);
   const payload = {
     aud: [claims.aud ?? 'api://AzureADTokenExchange'],
@@ -38,7 +47,10 @@ function serviceAccountJwt(claims: { iss?: string; sub?: string; aud?: string; e
     iat: now,
     nbf: now,
     exp: now + (claims.expiresIn ?? 3600),
-    'kubernetes.io': { namespace: 'bifrost', serviceaccount: { name: 'bifrost-sa', uid: 'c0ffee00-0000-4000-8000-000000000001' } },
+    'kubernetes.io': {
+      namespace: 'bifrost',
+      serviceaccount: { name: 'bifrost-sa', uid: 'c0ffee00-0000-4000-8000-000000000001' },
+    },
   };
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part({ alg: 'RS256', kid: 'emulated' })}.${part(payload)}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk`;
@@ -62,14 +74,22 @@ interface PodFiles {
 const workDirs: string[] = [];
 
 /** Lays out the pod's volumes on the host and runs the script as the CronJob's container would. */
-async function runScript({ settings, saToken = serviceAccountJwt(), extraEnv = {}, extraMounts = [] }: PodFiles): Promise<RefresherRun> {
+async function runScript({
+  settings,
+  saToken = serviceAccountJwt(),
+  extraEnv = {},
+  extraMounts = [],
+}: PodFiles): Promise<RefresherRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'refresher-unit-'));
   workDirs.push(dir);
   const configDir = path.join(dir, 'gcp');
   const tokenDir = path.join(dir, 'tokens');
   mkdirSync(configDir);
   mkdirSync(tokenDir);
-  writeFileSync(path.join(configDir, REFRESHER_PATHS.credentialConfigFile), JSON.stringify(credentialConfig(settings.identity), null, 2));
+  writeFileSync(
+    path.join(configDir, REFRESHER_PATHS.credentialConfigFile),
+    JSON.stringify(credentialConfig(settings.identity), null, 2),
+  );
   if (saToken) writeFileSync(path.join(tokenDir, REFRESHER_PATHS.saTokenFile), saToken, { mode: 0o600 });
   const env: Record<string, string> = {
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -83,10 +103,19 @@ async function runScript({ settings, saToken = serviceAccountJwt(), extraEnv = {
     { kind: 'dir', source: configDir, target: REFRESHER_PATHS.credentialConfigDir },
     { kind: 'dir', source: tokenDir, target: REFRESHER_PATHS.saTokenDir },
     { kind: 'tmpfs', target: REFRESHER_PATHS.scratchDir },
-    ...(settings.identity.federation === 'entra' ? [{ kind: 'tmpfs' as const, target: REFRESHER_PATHS.entraTokenDir }] : []),
+    ...(settings.identity.federation === 'entra'
+      ? [{ kind: 'tmpfs' as const, target: REFRESHER_PATHS.entraTokenDir }]
+      : []),
     ...extraMounts,
   ];
-  return runSandboxed({ argv: ['/bin/bash', '-c', refresherScript()], env, mounts, uid: 1000, gid: 1000, timeoutMs: 90_000 });
+  return runSandboxed({
+    argv: ['/bin/bash', '-c', refresherScript()],
+    env,
+    mounts,
+    uid: 1000,
+    gid: 1000,
+    timeoutMs: 90_000,
+  });
 }
 
 function output(run: RefresherRun): string {
@@ -140,7 +169,15 @@ describe('refresherEnv', () => {
     expect(env.find((v) => v.name === 'REGISTRY_HOST')?.value).toBe('r.example$(touch /pwned)');
     const script = refresherScript();
     expect(script).toBe(refresherScript());
-    for (const value of ['$(touch /pwned)', "rm -rf /", 'exit 0', '`id`', TENANT_ID, 'us-central1-docker.pkg.dev', 'bifrost-sa']) {
+    for (const value of [
+      '$(touch /pwned)',
+      'rm -rf /',
+      'exit 0',
+      '`id`',
+      TENANT_ID,
+      'us-central1-docker.pkg.dev',
+      'bifrost-sa',
+    ]) {
       expect(script).not.toContain(value);
     }
   });
@@ -160,15 +197,28 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
     entra = await startEntraTokenEmulator({
       tenantId: TENANT_ID,
       clientId: CLIENT_ID,
-      federatedCredential: { issuer: AKS_ISSUER, subject: SA_SUBJECT, audience: 'api://AzureADTokenExchange' },
+      federatedCredential: {
+        issuer: AKS_ISSUER,
+        subject: SA_SUBJECT,
+        audience: 'api://AzureADTokenExchange',
+      },
     });
   });
   afterAll(async () => {
     await entra.close();
   });
 
-  async function withGcp<T>(options: Partial<Parameters<typeof startGcpEmulator>[0]>, body: () => Promise<T>): Promise<T> {
-    gcp = await startGcpEmulator({ providerAudience: PROVIDER_AUDIENCE, allowedServiceAccount: GCP_SERVICE_ACCOUNT, acceptedIssuer: AKS_ISSUER, acceptedSubject: SA_SUBJECT, ...options });
+  async function withGcp<T>(
+    options: Partial<Parameters<typeof startGcpEmulator>[0]>,
+    body: () => Promise<T>,
+  ): Promise<T> {
+    gcp = await startGcpEmulator({
+      providerAudience: PROVIDER_AUDIENCE,
+      allowedServiceAccount: GCP_SERVICE_ACCOUNT,
+      acceptedIssuer: AKS_ISSUER,
+      acceptedSubject: SA_SUBJECT,
+      ...options,
+    });
     try {
       return await body();
     } finally {
@@ -199,8 +249,15 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
 
       const sts = gcp.requests.filter((r) => r.service === 'sts');
       expect(sts.length).toBeGreaterThan(0);
-      expect(sts[0].form).toMatchObject({ audience: PROVIDER_AUDIENCE, grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange' });
-      expect(sts[0].subjectClaims).toEqual({ iss: AKS_ISSUER, sub: SA_SUBJECT, aud: ['api://AzureADTokenExchange'] });
+      expect(sts[0].form).toMatchObject({
+        audience: PROVIDER_AUDIENCE,
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      });
+      expect(sts[0].subjectClaims).toEqual({
+        iss: AKS_ISSUER,
+        sub: SA_SUBJECT,
+        aud: ['api://AzureADTokenExchange'],
+      });
       const iam = gcp.requests.filter((r) => r.service === 'iam');
       expect(iam.map((r) => [r.serviceAccount, r.status])).toContainEqual([GCP_SERVICE_ACCOUNT, 200]);
       expect(gcp.issuedAccessTokens.length).toBeGreaterThan(0);
@@ -208,13 +265,15 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
     });
   }, 120_000);
 
-  it('STS invalid_grant: stops before the apply step, exits non-zero, and shows STS\'s words', async () => {
+  it("STS invalid_grant: stops before the apply step, exits non-zero, and shows STS's words", async () => {
     await withGcp({ allowedSubjectAudiences: ['api://SomethingElse'] }, async () => {
       const run = await runScript({ settings: pointedAt('kubernetes') });
       const log = output(run);
       expect(run.exitCode).not.toBe(0);
       expect(log).toContain('invalid_grant');
-      expect(log).toContain('The audience in ID Token [api://AzureADTokenExchange] does not match the expected audience.');
+      expect(log).toContain(
+        'The audience in ID Token [api://AzureADTokenExchange] does not match the expected audience.',
+      );
       expect(log).not.toContain(REFRESHER_STEPS.applySecret);
       expect(gcp.issuedAccessTokens).toEqual([]);
     });
@@ -230,38 +289,50 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
   }, 120_000);
 
   it('entra mode: exchanges the ServiceAccount token at Entra ID and federates the Entra token', async () => {
-    await withGcp({ acceptedIssuer: entra.tokenIssuer, acceptedSubject: undefined, allowedSubjectAudiences: [ENTRA_RESOURCE] }, async () => {
-      const before = entra.requests.length;
-      const run = await runScript({ settings: pointedAt('entra') });
-      const log = output(run);
-      expect(log).toContain(REFRESHER_STEPS.entraExchange);
-      expect(log).toContain('Entra ID token written to /var/run/secrets/entra/token');
-      expect(log).toContain(REFRESHER_STEPS.applySecret);
+    await withGcp(
+      {
+        acceptedIssuer: entra.tokenIssuer,
+        acceptedSubject: undefined,
+        allowedSubjectAudiences: [ENTRA_RESOURCE],
+      },
+      async () => {
+        const before = entra.requests.length;
+        const run = await runScript({ settings: pointedAt('entra') });
+        const log = output(run);
+        expect(log).toContain(REFRESHER_STEPS.entraExchange);
+        expect(log).toContain('Entra ID token written to /var/run/secrets/entra/token');
+        expect(log).toContain(REFRESHER_STEPS.applySecret);
 
-      const [exchange] = entra.requests.slice(before);
-      expect(exchange.path).toBe(`/${TENANT_ID}/oauth2/v2.0/token`);
-      expect(exchange.status).toBe(200);
-      expect(exchange.form).toEqual({
-        grant_type: 'client_credentials',
-        client_id: CLIENT_ID,
-        scope: `${ENTRA_RESOURCE}/.default`,
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      });
-      expect(exchange.assertionClaims).toMatchObject({ iss: AKS_ISSUER, sub: SA_SUBJECT });
-      // STS saw the Entra token, not the ServiceAccount token.
-      const sts = gcp.requests.find((r) => r.service === 'sts');
-      expect(sts?.subjectClaims).toMatchObject({ iss: entra.tokenIssuer, aud: ENTRA_RESOURCE });
-      expect(gcp.issuedAccessTokens.length).toBeGreaterThan(0);
-    });
+        const [exchange] = entra.requests.slice(before);
+        expect(exchange.path).toBe(`/${TENANT_ID}/oauth2/v2.0/token`);
+        expect(exchange.status).toBe(200);
+        expect(exchange.form).toEqual({
+          grant_type: 'client_credentials',
+          client_id: CLIENT_ID,
+          scope: `${ENTRA_RESOURCE}/.default`,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        });
+        expect(exchange.assertionClaims).toMatchObject({ iss: AKS_ISSUER, sub: SA_SUBJECT });
+        // STS saw the Entra token, not the ServiceAccount token.
+        const sts = gcp.requests.find((r) => r.service === 'sts');
+        expect(sts?.subjectClaims).toMatchObject({ iss: entra.tokenIssuer, aud: ENTRA_RESOURCE });
+        expect(gcp.issuedAccessTokens.length).toBeGreaterThan(0);
+      },
+    );
   }, 120_000);
 
-  it('entra mode: prints Entra\'s AADSTS error and stops before gcloud when the federated credential does not match', async () => {
+  it("entra mode: prints Entra's AADSTS error and stops before gcloud when the federated credential does not match", async () => {
     await withGcp({}, async () => {
-      const run = await runScript({ settings: pointedAt('entra'), saToken: serviceAccountJwt({ sub: 'system:serviceaccount:bifrost:default' }) });
+      const run = await runScript({
+        settings: pointedAt('entra'),
+        saToken: serviceAccountJwt({ sub: 'system:serviceaccount:bifrost:default' }),
+      });
       const log = output(run);
       expect(run.exitCode).not.toBe(0);
       expect(run.stderr).toContain('error: Entra ID answered HTTP 400');
-      expect(run.stderr).toContain("AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:bifrost:default'");
+      expect(run.stderr).toContain(
+        "AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:bifrost:default'",
+      );
       expect(log).not.toContain(REFRESHER_STEPS.gcloudLogin);
       expect(gcp.requests).toEqual([]);
     });
@@ -271,7 +342,9 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
     await withGcp({}, async () => {
       const run = await runScript({ settings: pointedAt('kubernetes'), saToken: '' });
       expect(run.exitCode).not.toBe(0);
-      expect(run.stderr).toContain('error: ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token is missing or empty');
+      expect(run.stderr).toContain(
+        'error: ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token is missing or empty',
+      );
       expect(gcp.requests).toEqual([]);
     });
   }, 120_000);
@@ -291,7 +364,9 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
       });
       expect(run.exitCode).not.toBe(0);
       expect(readdirSync(markerDir)).toEqual([]);
-      expect(run.stdout).toContain('server-side apply of $(touch /run/marker/namespace)/x"; touch /run/marker/quote; echo "');
+      expect(run.stdout).toContain(
+        'server-side apply of $(touch /run/marker/namespace)/x"; touch /run/marker/quote; echo "',
+      );
     });
   }, 120_000);
 
@@ -300,7 +375,8 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
       // This machine's tools minus kubectl, like an image without it.
       const binDir = mkdtempSync(path.join(tmpdir(), 'refresher-bin-'));
       workDirs.push(binDir);
-      for (const tool of readdirSync('/usr/bin')) if (tool !== 'kubectl') symlinkSync(path.join('/usr/bin', tool), path.join(binDir, tool));
+      for (const tool of readdirSync('/usr/bin'))
+        if (tool !== 'kubectl') symlinkSync(path.join('/usr/bin', tool), path.join(binDir, tool));
       const run = await runScript({
         settings: pointedAt('kubernetes'),
         extraMounts: [{ kind: 'dir', source: binDir, target: '/run/image-bin' }],
@@ -314,7 +390,10 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
 
   it('rejects a non-numeric token lifetime without evaluating it', async () => {
     await withGcp({}, async () => {
-      const run = await runScript({ settings: pointedAt('kubernetes'), extraEnv: { TOKEN_LIFETIME_SECONDS: '3600; id' } });
+      const run = await runScript({
+        settings: pointedAt('kubernetes'),
+        extraEnv: { TOKEN_LIFETIME_SECONDS: '3600; id' },
+      });
       expect(run.exitCode).not.toBe(0);
       expect(run.stderr).toContain('error: TOKEN_LIFETIME_SECONDS is not a positive number of seconds');
       expect(gcp.requests).toEqual([]);

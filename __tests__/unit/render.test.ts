@@ -55,7 +55,7 @@ describe('render: kubernetes federation (the seed chain)', () => {
 
   it('builds the credential config of the seed, reading the projected ServiceAccount token', () => {
     const configMap = byKind<V1ConfigMap>(objects, 'ConfigMap');
-    expect(JSON.parse(configMap.data!['credential-config.json']!)).toEqual({
+    expect(JSON.parse(configMap.data!['credential-config.json'])).toEqual({
       type: 'external_account',
       audience:
         '//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-azure-pool/providers/acme-azure-provider',
@@ -63,7 +63,10 @@ describe('render: kubernetes federation (the seed chain)', () => {
       service_account_impersonation_url:
         'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/bifrost-puller@acme-hub.iam.gserviceaccount.com:generateAccessToken',
       token_url: 'https://sts.googleapis.com/v1/token',
-      credential_source: { file: '/var/run/secrets/azure/tokens/azure-identity-token', format: { type: 'text' } },
+      credential_source: {
+        file: '/var/run/secrets/azure/tokens/azure-identity-token',
+        format: { type: 'text' },
+      },
     });
   });
 
@@ -108,13 +111,27 @@ describe('render: kubernetes federation (the seed chain)', () => {
       command: ['/bin/bash', '-c'],
       args: [refresherScript()],
       env: refresherEnv(settings),
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+      },
     });
-    expect(pod.spec!.volumes!.map((v) => v.name)).toEqual(['gcp-credential-config', 'azure-identity-token', 'scratch']);
-    expect(pod.spec!.volumes![1]!.projected!.sources).toEqual([
-      { serviceAccountToken: { path: 'azure-identity-token', expirationSeconds: 3600, audience: 'api://AzureADTokenExchange' } },
+    expect(pod.spec!.volumes!.map((v) => v.name)).toEqual([
+      'gcp-credential-config',
+      'azure-identity-token',
+      'scratch',
     ]);
-    expect(container!.volumeMounts).toEqual([
+    expect(pod.spec!.volumes![1].projected!.sources).toEqual([
+      {
+        serviceAccountToken: {
+          path: 'azure-identity-token',
+          expirationSeconds: 3600,
+          audience: 'api://AzureADTokenExchange',
+        },
+      },
+    ]);
+    expect(container.volumeMounts).toEqual([
       { name: 'gcp-credential-config', mountPath: '/etc/gcp', readOnly: true },
       { name: 'azure-identity-token', mountPath: '/var/run/secrets/azure/tokens', readOnly: true },
       { name: 'scratch', mountPath: '/tmp' },
@@ -134,10 +151,18 @@ describe('render: kubernetes federation (the seed chain)', () => {
       securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true },
       terminationGracePeriodSeconds: 60,
     });
-    const container = pod.spec!.containers[0]!;
+    const container = pod.spec!.containers[0];
     expect(container.image).toBe('us-central1-docker.pkg.dev/acme-hub/acme/bifrost:latest');
-    expect(container.readinessProbe).toMatchObject({ initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5 });
-    expect(container.livenessProbe).toMatchObject({ initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 5 });
+    expect(container.readinessProbe).toMatchObject({
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+    });
+    expect(container.livenessProbe).toMatchObject({
+      initialDelaySeconds: 30,
+      periodSeconds: 30,
+      timeoutSeconds: 5,
+    });
     expect(container.securityContext?.capabilities?.drop).toEqual(['ALL']);
     expect(container.volumeMounts).toEqual([
       { name: 'data', mountPath: '/app/data' },
@@ -159,7 +184,7 @@ describe('render: entra federation', () => {
 
   it('points the credential config at the Entra token file', () => {
     const configMap = byKind<V1ConfigMap>(objects, 'ConfigMap');
-    expect(JSON.parse(configMap.data!['credential-config.json']!).credential_source).toEqual({
+    expect(JSON.parse(configMap.data!['credential-config.json']).credential_source).toEqual({
       file: '/var/run/secrets/entra/token',
       format: { type: 'text' },
     });
@@ -172,7 +197,10 @@ describe('render: entra federation', () => {
       emptyDir: { medium: 'Memory', sizeLimit: '1Mi' },
     });
     expect(pod.volumes!.some((v) => v.name === 'azure-identity-token')).toBe(true);
-    expect(pod.containers[0]!.volumeMounts).toContainEqual({ name: 'entra-token', mountPath: '/var/run/secrets/entra' });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: 'entra-token',
+      mountPath: '/var/run/secrets/entra',
+    });
   });
 });
 
@@ -182,7 +210,7 @@ describe('render: config, replicas and warnings', () => {
     const { objects } = render(settings);
     const secret = byKind<V1Secret>(objects, 'Secret', 'bifrost-config');
     expect(secret.type).toBe('Opaque');
-    expect(Buffer.from(secret.data!['config.json']!, 'base64').toString('utf8')).toBe(CONFIG);
+    expect(Buffer.from(secret.data!['config.json'], 'base64').toString('utf8')).toBe(CONFIG);
     expect(objects.indexOf(secret)).toBeLessThan(objects.findIndex((o) => o.kind === 'Deployment'));
     const pod = byKind<V1Deployment>(objects, 'Deployment').spec!.template;
     expect(pod.metadata!.annotations).toEqual({ 'checksum/config': settings.workload.config!.sha256 });
@@ -203,10 +231,14 @@ describe('render: config, replicas and warnings', () => {
 
   it('warns about replicas > 1 without a Postgres config store (D8), never quoting the config', () => {
     const sqlite = render(testSettings({ 'image-tag': 'v1', replicas: '2', config: CONFIG })).warnings;
-    expect(sqlite).toEqual([expect.stringContaining('replicas is 2 but the config has no Postgres config_store (D8)')]);
+    expect(sqlite).toEqual([
+      expect.stringContaining('replicas is 2 but the config has no Postgres config_store (D8)'),
+    ]);
     const unknown = render(testSettings({ 'image-tag': 'v1', replicas: '3' })).warnings;
     expect(unknown).toEqual([expect.stringContaining('replicas is 3 and no config input was given (D8)')]);
-    const postgres = render(testSettings({ 'image-tag': 'v1', replicas: '3', config: POSTGRES_CONFIG })).warnings;
+    const postgres = render(
+      testSettings({ 'image-tag': 'v1', replicas: '3', config: POSTGRES_CONFIG }),
+    ).warnings;
     expect(postgres).toEqual([]);
     expect(render(testSettings({ replicas: '1', 'image-tag': 'v1', config: CONFIG })).warnings).toEqual([]);
     expect(JSON.stringify([sqlite, unknown])).not.toMatch(/SECRET|sk-live/);
@@ -224,13 +256,13 @@ describe('render: config, replicas and warnings', () => {
     );
     const deployment = byKind<V1Deployment>(objects, 'Deployment');
     expect(deployment.spec!.replicas).toBe(0);
-    expect(deployment.spec!.template.spec!.containers[0]!.resources).toEqual({
+    expect(deployment.spec!.template.spec!.containers[0].resources).toEqual({
       requests: { cpu: '100m', memory: '512Mi' },
       limits: { cpu: '1000m', memory: '1Gi' },
     });
     const cronJob = byKind<V1CronJob>(objects, 'CronJob');
     expect(cronJob.spec!.schedule).toBe('*/15 * * * *');
-    expect(cronJob.spec!.jobTemplate.spec!.template.spec!.containers[0]!.image).toBe(
+    expect(cronJob.spec!.jobTemplate.spec!.template.spec!.containers[0].image).toBe(
       'registry.example/tools/cloud-sdk:538.0.0',
     );
   });
@@ -238,7 +270,9 @@ describe('render: config, replicas and warnings', () => {
 
 describe('toYamlStream', () => {
   it('writes one document per object that parses back to the same objects', () => {
-    const { objects } = render(testSettings({ config: CONFIG, federation: 'entra', 'entra-resource': 'api://x' }));
+    const { objects } = render(
+      testSettings({ config: CONFIG, federation: 'entra', 'entra-resource': 'api://x' }),
+    );
     const stream = toYamlStream(objects);
     const documents = YAML.parseAllDocuments(stream);
     expect(documents).toHaveLength(objects.length);
@@ -285,7 +319,8 @@ const HOSTILE = [
 
 /** Every string leaf of the settings with `f` applied; the enums that choose branches stay. */
 function mapStrings(value: unknown, f: (s: string) => string, key = ''): unknown {
-  if (typeof value === 'string') return ['mode', 'federation', 'environment', 'credential'].includes(key) ? value : f(value);
+  if (typeof value === 'string')
+    return ['mode', 'federation', 'environment', 'credential'].includes(key) ? value : f(value);
   if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f, k)]));
@@ -300,7 +335,7 @@ function shape(value: unknown): unknown {
 
 function credentialConfigOf(objects: KubernetesObject[]): unknown {
   const configMap = objects.find((o) => o.kind === 'ConfigMap') as V1ConfigMap;
-  return JSON.parse(Object.values(configMap.data!)[0]!);
+  return JSON.parse(Object.values(configMap.data!)[0]);
 }
 
 describe('render cannot be steered by string values', () => {
@@ -335,7 +370,7 @@ describe('render cannot be steered by string values', () => {
         // Same structure as without the payload: no key, element or object was added or lost.
         expect(shape(objects)).toEqual(shape(baseObjects));
         const configMap = objects.find((o) => o.kind === 'ConfigMap') as V1ConfigMap;
-        const credentialConfig = JSON.parse(Object.values(configMap.data!)[0]!);
+        const credentialConfig = JSON.parse(Object.values(configMap.data!)[0]);
         expect(shape(credentialConfig)).toEqual(shape(credentialConfigOf(baseObjects)));
         // The hostile text really reached the manifests (the test would be vacuous otherwise).
         const serviceAccount = objects.find((o) => o.kind === 'ServiceAccount') as V1ServiceAccount;
@@ -367,7 +402,17 @@ describe('validation keeps structural text out of the inputs that render uses', 
   // Content inputs: config is JSON carried base64 in a Secret; kubeconfig is never rendered.
   const CONTENT_INPUTS = new Set<InputName>(['config', 'kubeconfig']);
   const inputs = (Object.keys(INPUT_DEFAULTS) as InputName[]).filter((name) => !CONTENT_INPUTS.has(name));
-  const SUFFIXES = ['\nkind: Secret', '\n---\nkind: Secret', '"', "'", ': x', '${HOME}', '$(id)', '`id`', ' #c'];
+  const SUFFIXES = [
+    '\nkind: Secret',
+    '\n---\nkind: Secret',
+    '"',
+    "'",
+    ': x',
+    '${HOME}',
+    '$(id)',
+    '`id`',
+    ' #c',
+  ];
   const PREFIXES = ['&a ', '*a', '!!str ', '- ', '? ', '| ', '> ', '%', '@'];
 
   const cases = inputs.flatMap((name) => {
@@ -381,7 +426,10 @@ describe('validation keeps structural text out of the inputs that render uses', 
   it.each(cases)('%s rejects %j', (name, value) => {
     let error: unknown;
     try {
-      readSettings((input) => (input === name ? value : ({ ...VALID } as Record<string, string>)[input] ?? ''), {});
+      readSettings(
+        (input) => (input === name ? value : (({ ...VALID } as Record<string, string>)[input] ?? '')),
+        {},
+      );
     } catch (e) {
       error = e;
     }

@@ -2,6 +2,7 @@
 // error wrapped with the call, the HTTP status, ARM's error code and message, and a hint.
 // Plain node:https so a test can hand in an agent that trusts its emulator's CA.
 
+import type http from 'node:http';
 import https, { type Agent } from 'node:https';
 import type { TokenCredential } from '@azure/identity';
 import { AzureError, armErrorHint, type ArmPermission } from './errors.js';
@@ -70,11 +71,20 @@ export class ArmClient {
   }
 
   getManagedCluster(ref: ClusterRef): Promise<ManagedCluster> {
-    return this.call(`GET managedClusters/${ref.clusterName}`, 'read', 'GET', clusterPath(ref), AKS_API_VERSION);
+    return this.call(
+      `GET managedClusters/${ref.clusterName}`,
+      'read',
+      'GET',
+      clusterPath(ref),
+      AKS_API_VERSION,
+    );
   }
 
   /** Base64 kubeconfigs; `admin` asks for the cluster-admin (local account) one. */
-  async listClusterCredential(ref: ClusterRef, admin: boolean): Promise<Array<{ name: string; value: string }>> {
+  async listClusterCredential(
+    ref: ClusterRef,
+    admin: boolean,
+  ): Promise<Array<{ name: string; value: string }>> {
     const action = admin ? 'listClusterAdminCredential' : 'listClusterUserCredential';
     const result = await this.call<{ kubeconfigs?: Array<{ name: string; value: string }> }>(
       `${action} on managedClusters/${ref.clusterName}`,
@@ -87,7 +97,13 @@ export class ArmClient {
   }
 
   getIdentity(ref: IdentityRef): Promise<UserAssignedIdentity> {
-    return this.call(`GET userAssignedIdentities/${ref.identityName}`, 'read', 'GET', identityPath(ref), MANAGED_IDENTITY_API_VERSION);
+    return this.call(
+      `GET userAssignedIdentities/${ref.identityName}`,
+      'read',
+      'GET',
+      identityPath(ref),
+      MANAGED_IDENTITY_API_VERSION,
+    );
   }
 
   /** Every federated credential of the identity (follows nextLink). */
@@ -95,13 +111,22 @@ export class ArmClient {
     const operation = `list federatedIdentityCredentials of ${ref.identityName}`;
     const all: FederatedCredential[] = [];
     let page = await this.call<{ value?: FederatedCredential[]; nextLink?: string }>(
-      operation, 'read', 'GET', `${identityPath(ref)}/federatedIdentityCredentials`, MANAGED_IDENTITY_API_VERSION,
+      operation,
+      'read',
+      'GET',
+      `${identityPath(ref)}/federatedIdentityCredentials`,
+      MANAGED_IDENTITY_API_VERSION,
     );
     all.push(...(page.value ?? []));
     while (page.nextLink) {
       // The bearer token only ever goes to our Resource Manager, whatever host nextLink names.
       const next = new URL(page.nextLink);
-      page = await this.callUrl(operation, 'read', 'GET', new URL(`${next.pathname}${next.search}`, this.baseUrl));
+      page = await this.callUrl(
+        operation,
+        'read',
+        'GET',
+        new URL(`${next.pathname}${next.search}`, this.baseUrl),
+      );
       all.push(...(page.value ?? []));
     }
     return all;
@@ -111,8 +136,11 @@ export class ArmClient {
   async getFederatedCredential(ref: IdentityRef, name: string): Promise<FederatedCredential | undefined> {
     try {
       return await this.call(
-        `GET federatedIdentityCredentials/${name} of ${ref.identityName}`, 'read', 'GET',
-        `${identityPath(ref)}/federatedIdentityCredentials/${encodeURIComponent(name)}`, MANAGED_IDENTITY_API_VERSION,
+        `GET federatedIdentityCredentials/${name} of ${ref.identityName}`,
+        'read',
+        'GET',
+        `${identityPath(ref)}/federatedIdentityCredentials/${encodeURIComponent(name)}`,
+        MANAGED_IDENTITY_API_VERSION,
       );
     } catch (error) {
       if (error instanceof AzureError && error.status === 404) return undefined;
@@ -120,21 +148,41 @@ export class ArmClient {
     }
   }
 
-  putFederatedCredential(ref: IdentityRef, name: string, properties: FederatedCredentialProperties): Promise<FederatedCredential> {
+  putFederatedCredential(
+    ref: IdentityRef,
+    name: string,
+    properties: FederatedCredentialProperties,
+  ): Promise<FederatedCredential> {
     return this.call(
-      `PUT federatedIdentityCredentials/${name} of ${ref.identityName}`, 'write-federated-credential', 'PUT',
-      `${identityPath(ref)}/federatedIdentityCredentials/${encodeURIComponent(name)}`, MANAGED_IDENTITY_API_VERSION,
+      `PUT federatedIdentityCredentials/${name} of ${ref.identityName}`,
+      'write-federated-credential',
+      'PUT',
+      `${identityPath(ref)}/federatedIdentityCredentials/${encodeURIComponent(name)}`,
+      MANAGED_IDENTITY_API_VERSION,
       { properties },
     );
   }
 
-  private call<T>(operation: string, permission: ArmPermission, method: string, path: string, apiVersion: string, body?: unknown): Promise<T> {
+  private call<T>(
+    operation: string,
+    permission: ArmPermission,
+    method: string,
+    path: string,
+    apiVersion: string,
+    body?: unknown,
+  ): Promise<T> {
     const url = new URL(`${this.baseUrl}${path}`);
     url.searchParams.set('api-version', apiVersion);
     return this.callUrl(operation, permission, method, url, body);
   }
 
-  private async callUrl<T>(operation: string, permission: ArmPermission, method: string, url: URL, body?: unknown): Promise<T> {
+  private async callUrl<T>(
+    operation: string,
+    permission: ArmPermission,
+    method: string,
+    url: URL,
+    body?: unknown,
+  ): Promise<T> {
     const token = await this.options.credential.getToken(this.scope);
     if (!token) throw new AzureError(`${operation}: the Azure credential returned no token`, { operation });
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -142,7 +190,9 @@ export class ArmClient {
       authorization: `Bearer ${token.token}`,
       accept: 'application/json',
       'user-agent': 'bifrost-aks-deploy',
-      ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
+      ...(payload
+        ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+        : {}),
     };
     let response: HttpResponse;
     try {
@@ -154,10 +204,14 @@ export class ArmClient {
         response = await send(url, method, headers, payload, this.options.agent);
       }
     } catch (error) {
-      throw new AzureError(`${operation}: could not reach Resource Manager at ${url.origin}: ${(error as Error).message}`, {
-        operation,
-        hint: 'Check resource-manager-url / azure-environment and the runner\'s network access.',
-      }, { cause: error });
+      throw new AzureError(
+        `${operation}: could not reach Resource Manager at ${url.origin}: ${(error as Error).message}`,
+        {
+          operation,
+          hint: "Check resource-manager-url / azure-environment and the runner's network access.",
+        },
+        { cause: error },
+      );
     }
     const parsed = parseJson(response.text);
     if (response.status >= 200 && response.status < 300) return (parsed ?? {}) as T;
@@ -165,12 +219,15 @@ export class ArmClient {
     const armError = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
     const code = armError?.code;
     const message = armError?.message ?? (response.text.slice(0, 500) || '(empty body)');
-    throw new AzureError(`${operation} failed: HTTP ${response.status}${code ? ` ${code}` : ''}: ${message}`, {
-      operation,
-      status: response.status,
-      code,
-      hint: armErrorHint(code, permission, message),
-    });
+    throw new AzureError(
+      `${operation} failed: HTTP ${response.status}${code ? ` ${code}` : ''}: ${message}`,
+      {
+        operation,
+        status: response.status,
+        code,
+        hint: armErrorHint(code, permission, message),
+      },
+    );
   }
 }
 
@@ -209,18 +266,34 @@ interface HttpResponse {
   retryAfter?: string;
 }
 
-function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, agent?: Agent): Promise<HttpResponse> {
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  agent?: Agent,
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const request = https.request(url, { method, headers, agent, timeout: REQUEST_TIMEOUT_MS }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const retryAfter = response.headers['retry-after'];
-        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter });
-      });
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+    const request = https.request(
+      url,
+      { method, headers, agent, timeout: REQUEST_TIMEOUT_MS },
+      (response: http.IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const retryAfter = response.headers['retry-after'] as string | string[] | undefined;
+          resolve({
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+          });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () =>
+      request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)),
+    );
     request.on('error', reject);
     request.end(body);
   });

@@ -6,7 +6,14 @@
 
 import type { CheckResult, CheckStatus } from '../check-result.js';
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../settings.js';
-import type { ArmClient, ClusterRef, FederatedCredential, IdentityRef, ManagedCluster, UserAssignedIdentity } from './arm.js';
+import type {
+  ArmClient,
+  ClusterRef,
+  FederatedCredential,
+  IdentityRef,
+  ManagedCluster,
+  UserAssignedIdentity,
+} from './arm.js';
 import { explainDifference } from './compare.js';
 import { AzureError } from './errors.js';
 
@@ -21,13 +28,17 @@ export interface AzureFacts {
 
 export function clusterRef(settings: Settings): ClusterRef | undefined {
   const { subscriptionId, resourceGroup, clusterName } = settings.azure;
-  return subscriptionId && resourceGroup && clusterName ? { subscriptionId, resourceGroup, clusterName } : undefined;
+  return subscriptionId && resourceGroup && clusterName
+    ? { subscriptionId, resourceGroup, clusterName }
+    : undefined;
 }
 
 export function identityRef(settings: Settings): IdentityRef | undefined {
   const { subscriptionId, resourceGroup, identityResourceGroup, identityName } = settings.azure;
   const group = identityResourceGroup || resourceGroup;
-  return subscriptionId && group && identityName ? { subscriptionId, resourceGroup: group, identityName } : undefined;
+  return subscriptionId && group && identityName
+    ? { subscriptionId, resourceGroup: group, identityName }
+    : undefined;
 }
 
 /** The subject Kubernetes puts in the refresher's ServiceAccount token. */
@@ -55,9 +66,15 @@ export async function gatherAzureFacts(settings: Settings, arm: ArmClient | unde
     }
   };
   const [clusterFact, identityFact, ficFact] = await Promise.all([
-    lookup(cluster ? undefined : 'cluster-name, subscription-id or resource-group is not set', () => arm!.getManagedCluster(cluster!)),
-    lookup(identity ? undefined : 'identity-name, subscription-id or resource group is not set', () => arm!.getIdentity(identity!)),
-    lookup(identity ? undefined : 'identity-name, subscription-id or resource group is not set', () => arm!.listFederatedCredentials(identity!)),
+    lookup(cluster ? undefined : 'cluster-name, subscription-id or resource-group is not set', () =>
+      arm!.getManagedCluster(cluster!),
+    ),
+    lookup(identity ? undefined : 'identity-name, subscription-id or resource group is not set', () =>
+      arm!.getIdentity(identity!),
+    ),
+    lookup(identity ? undefined : 'identity-name, subscription-id or resource group is not set', () =>
+      arm!.listFederatedCredentials(identity!),
+    ),
   ]);
   return { cluster: clusterFact, identity: identityFact, federatedCredentials: ficFact };
 }
@@ -85,7 +102,7 @@ export function checkOidcIssuer(facts: AzureFacts): CheckResult {
     ...base,
     status: 'fail',
     evidence,
-    hint: 'Enable the OIDC issuer on the cluster: az aks update -g <resource-group> -n <cluster> --enable-oidc-issuer. The refresher\'s ServiceAccount tokens are only trusted through it.',
+    hint: "Enable the OIDC issuer on the cluster: az aks update -g <resource-group> -n <cluster> --enable-oidc-issuer. The refresher's ServiceAccount tokens are only trusted through it.",
   };
 }
 
@@ -106,34 +123,59 @@ export function checkWorkloadIdentity(facts: AzureFacts): CheckResult {
 }
 
 export function checkManagedIdentity(settings: Settings, facts: AzureFacts): CheckResult {
-  const base = { id: 'managed-identity', title: `Managed identity ${settings.azure.identityName} matches client-id` };
+  const base = {
+    id: 'managed-identity',
+    title: `Managed identity ${settings.azure.identityName} matches client-id`,
+  };
   if (!('value' in facts.identity)) return notRead(base, facts.identity, identitySeverity(settings));
   const properties = facts.identity.value.properties ?? {};
   const evidence = `properties.clientId=${properties.clientId ?? '(absent)'}, tenantId=${properties.tenantId ?? '(absent)'}`;
   const problems: string[] = [];
   if (!sameGuid(properties.clientId, settings.identity.clientId)) {
-    problems.push(`client-id input is ${settings.identity.clientId} but the identity's clientId is ${properties.clientId ?? '(absent)'}`);
+    problems.push(
+      `client-id input is ${settings.identity.clientId} but the identity's clientId is ${properties.clientId ?? '(absent)'}`,
+    );
   }
   if (properties.tenantId && !sameGuid(properties.tenantId, settings.identity.tenantId)) {
-    problems.push(`tenant-id input is ${settings.identity.tenantId} but the identity lives in tenant ${properties.tenantId}`);
+    problems.push(
+      `tenant-id input is ${settings.identity.tenantId} but the identity lives in tenant ${properties.tenantId}`,
+    );
   }
   if (problems.length === 0) return { ...base, status: 'pass', evidence };
-  return { ...base, status: identitySeverity(settings), evidence, hint: `${problems.join('; ')}. Use the identity's values (they are what the Bifrost team configures).` };
+  return {
+    ...base,
+    status: identitySeverity(settings),
+    evidence,
+    hint: `${problems.join('; ')}. Use the identity's values (they are what the Bifrost team configures).`,
+  };
 }
 
 export function checkFederatedCredential(settings: Settings, facts: AzureFacts): CheckResult {
-  const base = { id: 'federated-credential', title: 'Federated credential matches the cluster issuer and ServiceAccount' };
+  const base = {
+    id: 'federated-credential',
+    title: 'Federated credential matches the cluster issuer and ServiceAccount',
+  };
   const severity = identitySeverity(settings);
   if (!('value' in facts.federatedCredentials)) return notRead(base, facts.federatedCredentials, severity);
-  if (!('value' in facts.cluster)) return { ...base, status: 'skipped', evidence: 'the cluster\'s OIDC issuer is unknown (see aks-oidc-issuer)' };
+  if (!('value' in facts.cluster))
+    return {
+      ...base,
+      status: 'skipped',
+      evidence: "the cluster's OIDC issuer is unknown (see aks-oidc-issuer)",
+    };
   const issuer = issuerOf(facts.cluster.value);
-  if (!issuer) return { ...base, status: 'skipped', evidence: 'the cluster has no OIDC issuer (see aks-oidc-issuer)' };
+  if (!issuer)
+    return { ...base, status: 'skipped', evidence: 'the cluster has no OIDC issuer (see aks-oidc-issuer)' };
 
   const subject = expectedSubject(settings);
   const credentials = facts.federatedCredentials.value;
   const match = credentials.find((c) => mismatches(c, issuer, subject).length === 0);
   if (match) {
-    return { ...base, status: 'pass', evidence: `${match.name}: issuer ${match.properties.issuer}, subject ${match.properties.subject}` };
+    return {
+      ...base,
+      status: 'pass',
+      evidence: `${match.name}: issuer ${match.properties.issuer}, subject ${match.properties.subject}`,
+    };
   }
   if (credentials.length === 0) {
     return {
@@ -155,14 +197,24 @@ export function checkFederatedCredential(settings: Settings, facts: AzureFacts):
 /** What is wrong with one credential, against the expected issuer, subject and audience. */
 function mismatches(credential: FederatedCredential, issuer: string, subject: string): string[] {
   const { properties } = credential;
-  const problems = [explainDifference('issuer', issuer, properties.issuer ?? ''), explainDifference('subject', subject, properties.subject ?? '')];
+  const problems = [
+    explainDifference('issuer', issuer, properties.issuer ?? ''),
+    explainDifference('subject', subject, properties.subject ?? ''),
+  ];
   if (!(properties.audiences ?? []).includes(AZURE_TOKEN_EXCHANGE_AUDIENCE)) {
-    problems.push(`audiences ${JSON.stringify(properties.audiences ?? [])} do not contain ${AZURE_TOKEN_EXCHANGE_AUDIENCE}`);
+    problems.push(
+      `audiences ${JSON.stringify(properties.audiences ?? [])} do not contain ${AZURE_TOKEN_EXCHANGE_AUDIENCE}`,
+    );
   }
   return problems.filter(Boolean);
 }
 
-function closestCredential(credentials: FederatedCredential[], name: string, issuer: string, subject: string): FederatedCredential {
+function closestCredential(
+  credentials: FederatedCredential[],
+  name: string,
+  issuer: string,
+  subject: string,
+): FederatedCredential {
   return (
     credentials.find((c) => c.name === name) ??
     credentials.find((c) => c.properties.subject === subject) ??
@@ -177,7 +229,11 @@ function identitySeverity(settings: Settings): CheckStatus {
   return settings.identity.federation === 'entra' ? 'fail' : 'warn';
 }
 
-function notRead(base: { id: string; title: string }, lookup: { error: Error } | { skipped: string }, severity: CheckStatus = 'fail'): CheckResult {
+function notRead(
+  base: { id: string; title: string },
+  lookup: { error: Error } | { skipped: string },
+  severity: CheckStatus = 'fail',
+): CheckResult {
   if ('skipped' in lookup) return { ...base, status: 'skipped', evidence: lookup.skipped };
   const hint = lookup.error instanceof AzureError ? lookup.error.hint : undefined;
   return { ...base, status: severity, evidence: lookup.error.message, hint: hint ?? 'See the error above.' };

@@ -10,7 +10,9 @@ export function explainDifference(label: string, expected: string, found: string
     return `${label} differs only in letter case (Entra compares case-sensitively): ${quoted}`;
   }
   if (expected.replace(/\/+$/, '') === found.replace(/\/+$/, '')) {
-    const which = expected.endsWith('/') ? 'expected ends with "/", found does not' : 'found ends with "/", expected does not';
+    const which = expected.endsWith('/')
+      ? 'expected ends with "/", found does not'
+      : 'found ends with "/", expected does not';
     return `${label} differs only by a trailing slash (${which}): ${quoted}`;
   }
   if (expected === found.trim()) {

@@ -49,13 +49,20 @@ export interface AzureLogin {
   description: string;
 }
 
-export function chooseCredentialKind(azure: AzureSettings, env: NodeJS.ProcessEnv = process.env): CredentialKind {
+export function chooseCredentialKind(
+  azure: AzureSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): CredentialKind {
   if (azure.credential !== 'auto') return azure.credential;
   if (env.ACTIONS_ID_TOKEN_REQUEST_URL && azure.loginClientId) return 'github-oidc';
   return 'azure-cli'; // falls through to the environment inside createAzureCredential
 }
 
-export function createAzureCredential(azure: AzureSettings, tenantId: string, deps: CredentialDeps = {}): AzureLogin {
+export function createAzureCredential(
+  azure: AzureSettings,
+  tenantId: string,
+  deps: CredentialDeps = {},
+): AzureLogin {
   const kind = chooseCredentialKind(azure, deps.env);
   const options = {
     authorityHost: azure.authorityHost,
@@ -73,7 +80,11 @@ export function createAzureCredential(azure: AzureSettings, tenantId: string, de
     }
     if (!deps.getIdToken) throw new Error('createAzureCredential: github-oidc needs an ID-token getter');
     const credential = new GitHubOidcCredential(tenantId, azure.loginClientId, deps.getIdToken, options);
-    return { credential, kind, description: `GitHub OIDC federated to ${azure.loginClientId} in tenant ${tenantId}` };
+    return {
+      credential,
+      kind,
+      description: `GitHub OIDC federated to ${azure.loginClientId} in tenant ${tenantId}`,
+    };
   }
   const env = deps.env ?? process.env;
   const explainTokenFile = (code: string | undefined) => federatedTokenFileHint(code, env);
@@ -113,11 +124,15 @@ class ExplainedCredential implements TokenCredential {
         (this.kind === 'azure-cli'
           ? 'Run azure/login before this step, or set azure-credential: github-oidc with login-client-id.'
           : 'Set AZURE_TENANT_ID / AZURE_CLIENT_ID (and a secret, certificate or federated token file), or use azure-credential: github-oidc.');
-      throw new AzureError(`Azure sign-in (${this.kind}) failed: ${messageOf(error)}`, {
-        operation: 'Azure sign-in',
-        code,
-        hint,
-      }, { cause: error });
+      throw new AzureError(
+        `Azure sign-in (${this.kind}) failed: ${messageOf(error)}`,
+        {
+          operation: 'Azure sign-in',
+          code,
+          hint,
+        },
+        { cause: error },
+      );
     }
   }
 }
@@ -160,16 +175,21 @@ class GitHubOidcCredential implements TokenCredential {
 
   private async assertion(): Promise<string> {
     const current = this.idToken;
-    if (current?.claims.exp && current.claims.exp * 1000 - Date.now() > ID_TOKEN_MIN_REMAINING_MS) return current.token;
+    if (current?.claims.exp && current.claims.exp * 1000 - Date.now() > ID_TOKEN_MIN_REMAINING_MS)
+      return current.token;
     try {
       const token = await this.getIdToken(AZURE_TOKEN_EXCHANGE_AUDIENCE);
       this.idToken = { token, claims: decodeJwtClaims(token) };
       return token;
     } catch (error) {
-      this.idTokenFailure = new AzureError(`Could not get a GitHub OIDC token: ${messageOf(error)}`, {
-        operation: 'GitHub OIDC token',
-        hint: 'Give the job `permissions: id-token: write` (and contents: read).',
-      }, { cause: error });
+      this.idTokenFailure = new AzureError(
+        `Could not get a GitHub OIDC token: ${messageOf(error)}`,
+        {
+          operation: 'GitHub OIDC token',
+          hint: 'Give the job `permissions: id-token: write` (and contents: read).',
+        },
+        { cause: error },
+      );
       throw this.idTokenFailure;
     }
   }
@@ -180,13 +200,18 @@ class GitHubOidcCredential implements TokenCredential {
       return await this.inner.getToken(scopes, options);
     } catch (error) {
       // MSAL rewraps errors thrown by the assertion callback; report ours as it was.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- AzureError extends Error; the rule loses it through MSAL's types
       if (this.idTokenFailure) throw this.idTokenFailure;
       const code = aadstsCode(error);
-      throw new AzureError(`Entra ID rejected the GitHub OIDC sign-in as ${this.clientId}: ${messageOf(error)}`, {
-        operation: 'Azure sign-in (github-oidc)',
-        code,
-        hint: entraErrorHint(code, this.clientId, this.idToken?.claims),
-      }, { cause: error });
+      throw new AzureError(
+        `Entra ID rejected the GitHub OIDC sign-in as ${this.clientId}: ${messageOf(error)}`,
+        {
+          operation: 'Azure sign-in (github-oidc)',
+          code,
+          hint: entraErrorHint(code, this.clientId, this.idToken?.claims),
+        },
+        { cause: error },
+      );
     }
   }
 }
@@ -194,8 +219,17 @@ class GitHubOidcCredential implements TokenCredential {
 /** iss, sub and aud of a JWT, without checking it: only to tell the user what was presented. */
 export function decodeJwtClaims(jwt: string): PresentedClaims & { exp?: number } {
   try {
-    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    return { iss: payload.iss, sub: payload.sub, aud: payload.aud, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    return {
+      iss: text(payload.iss),
+      sub: text(payload.sub),
+      aud: Array.isArray(payload.aud) ? payload.aud.map(String).join(',') : text(payload.aud),
+      exp: typeof payload.exp === 'number' ? payload.exp : undefined,
+    };
   } catch {
     return {};
   }

@@ -33,10 +33,7 @@ export class AzureError extends Error {
 
 /** The Azure role each kind of call needs, for AuthorizationFailed hints. */
 export type ArmPermission =
-  | 'read'
-  | 'cluster-user-credential'
-  | 'cluster-admin-credential'
-  | 'write-federated-credential';
+  'read' | 'cluster-user-credential' | 'cluster-admin-credential' | 'write-federated-credential';
 
 const ROLE_FOR: Record<ArmPermission, string> = {
   read: '"Reader" on the resource (or its resource group)',
@@ -45,7 +42,11 @@ const ROLE_FOR: Record<ArmPermission, string> = {
   'write-federated-credential': '"Managed Identity Contributor" on the managed identity',
 };
 
-export function armErrorHint(code: string | undefined, permission: ArmPermission, message = ''): string | undefined {
+export function armErrorHint(
+  code: string | undefined,
+  permission: ArmPermission,
+  message = '',
+): string | undefined {
   switch (code) {
     case 'AuthorizationFailed':
       return (
@@ -91,9 +92,18 @@ export function describeClaims(claims: PresentedClaims): string {
 }
 
 /** Entra's answers when no federated credential matches the presented token. */
-export const FEDERATED_CREDENTIAL_MISMATCH: ReadonlySet<string> = new Set(['AADSTS70021', 'AADSTS700211', 'AADSTS700212', 'AADSTS700213']);
+export const FEDERATED_CREDENTIAL_MISMATCH: ReadonlySet<string> = new Set([
+  'AADSTS70021',
+  'AADSTS700211',
+  'AADSTS700212',
+  'AADSTS700213',
+]);
 
-export function entraErrorHint(code: string | undefined, clientId: string, presented?: PresentedClaims): string | undefined {
+export function entraErrorHint(
+  code: string | undefined,
+  clientId: string,
+  presented?: PresentedClaims,
+): string | undefined {
   if (code && FEDERATED_CREDENTIAL_MISMATCH.has(code)) {
     return (
       `No federated credential of the Entra application/identity ${clientId} matches the token ` +
@@ -120,7 +130,11 @@ export function entraErrorHint(code: string | undefined, clientId: string, prese
 
 /** The same refusal for `azure-credential: environment` with a federated token file (e.g. a
  * self-hosted runner pod with AKS workload identity): which identity, which file, what it held. */
-export function tokenFileMismatchHint(clientId: string | undefined, file: string, presented: PresentedClaims): string {
+export function tokenFileMismatchHint(
+  clientId: string | undefined,
+  file: string,
+  presented: PresentedClaims,
+): string {
   return (
     `No federated credential of the Entra application/identity ${clientId ?? '(AZURE_CLIENT_ID is not set)'} ` +
     `matches the token in AZURE_FEDERATED_TOKEN_FILE (${file}); Entra compares issuer, subject and ` +

@@ -25,9 +25,15 @@ export async function ensureFederatedCredential(
 ): Promise<EnsureFederatedCredentialResult> {
   const existing = await arm.getFederatedCredential(identity, name);
   if (existing) {
-    if (sameCredential(existing.properties, desired)) return { action: 'unchanged', name, properties: existing.properties };
+    if (sameCredential(existing.properties, desired))
+      return { action: 'unchanged', name, properties: existing.properties };
     const updated = await arm.putFederatedCredential(identity, name, desired);
-    return { action: 'updated', name, properties: updated.properties ?? desired, note: `was ${describe(existing.properties)}` };
+    return {
+      action: 'updated',
+      name,
+      properties: updated.properties ?? desired,
+      note: `was ${describe(existing.properties)}`,
+    };
   }
 
   // A new credential: Entra refuses a 21st, and refuses a second one with the same issuer and
@@ -58,7 +64,10 @@ export async function ensureFederatedCredential(
 }
 
 /** The refresher's federated credential, for this cluster's issuer, from the settings. */
-export async function ensureRefresherFederatedCredential(settings: Settings, arm: ArmClient): Promise<EnsureFederatedCredentialResult> {
+export async function ensureRefresherFederatedCredential(
+  settings: Settings,
+  arm: ArmClient,
+): Promise<EnsureFederatedCredentialResult> {
   const cluster = clusterRef(settings);
   const identity = identityRef(settings);
   const operation = 'manage-federated-credential';
@@ -70,10 +79,13 @@ export async function ensureRefresherFederatedCredential(settings: Settings, arm
   }
   const issuer = issuerOf(await arm.getManagedCluster(cluster));
   if (!issuer) {
-    throw new AzureError(`Cluster ${cluster.clusterName} has no OIDC issuer, so no federated credential can trust it.`, {
-      operation,
-      hint: `Enable it first: az aks update -g ${cluster.resourceGroup} -n ${cluster.clusterName} --enable-oidc-issuer.`,
-    });
+    throw new AzureError(
+      `Cluster ${cluster.clusterName} has no OIDC issuer, so no federated credential can trust it.`,
+      {
+        operation,
+        hint: `Enable it first: az aks update -g ${cluster.resourceGroup} -n ${cluster.clusterName} --enable-oidc-issuer.`,
+      },
+    );
   }
   return ensureFederatedCredential(arm, identity, settings.azure.federatedCredentialName, {
     issuer,

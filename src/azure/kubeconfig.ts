@@ -47,7 +47,11 @@ export async function resolveClusterAccess(
   if (settings.kubeconfig) {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(settings.kubeconfig);
-    return { kubeConfig, source: 'input', description: `kubeconfig input, context ${kubeConfig.getCurrentContext()}` };
+    return {
+      kubeConfig,
+      source: 'input',
+      description: `kubeconfig input, context ${kubeConfig.getCurrentContext()}`,
+    };
   }
   const { subscriptionId, resourceGroup, clusterName, admin, aksServerAppId } = settings.azure;
   if (clusterName) {
@@ -58,7 +62,12 @@ export async function resolveClusterAccess(
       });
     }
     const { arm, credential } = connectAzure();
-    return kubeConfigFromResourceManager(arm, credential, { subscriptionId, resourceGroup, clusterName }, { admin, aksServerAppId });
+    return kubeConfigFromResourceManager(
+      arm,
+      credential,
+      { subscriptionId, resourceGroup, clusterName },
+      { admin, aksServerAppId },
+    );
   }
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
@@ -68,7 +77,11 @@ export async function resolveClusterAccess(
       hint: 'Pass the kubeconfig input, or cluster-name with subscription-id and resource-group, or run azure/aks-set-context before this step.',
     });
   }
-  return { kubeConfig, source: 'default', description: `default kubeconfig, context ${kubeConfig.getCurrentContext()}` };
+  return {
+    kubeConfig,
+    source: 'default',
+    description: `default kubeconfig, context ${kubeConfig.getCurrentContext()}`,
+  };
 }
 
 export async function kubeConfigFromResourceManager(
@@ -86,7 +99,10 @@ export async function kubeConfigFromResourceManager(
   try {
     kubeConfig.loadFromString(Buffer.from(kubeconfigs[0].value, 'base64').toString('utf8'));
   } catch (error) {
-    throw new AzureError(`${operation} returned a kubeconfig that does not parse: ${(error as Error).message}`, { operation });
+    throw new AzureError(
+      `${operation} returned a kubeconfig that does not parse: ${(error as Error).message}`,
+      { operation },
+    );
   }
 
   const entraUsers = kubeConfig.users.filter(isEntraUser);
@@ -119,9 +135,9 @@ export async function kubeConfigFromResourceManager(
 
 /** A user that would run kubelogin: the exec plugin, or the retired `azure` auth-provider. */
 export function isEntraUser(user: User): boolean {
-  const command: unknown = user.exec?.command;
+  const command: unknown = (user.exec as { command?: unknown } | undefined)?.command;
   if (typeof command === 'string' && /(^|[\\/])kubelogin(\.exe)?$/.test(command)) return true;
-  return user.authProvider?.name === 'azure';
+  return (user.authProvider as { name?: unknown } | undefined)?.name === 'azure';
 }
 
 /** An access token for one scope, fetched again shortly before it expires. */
@@ -149,7 +165,9 @@ class AksTokenSource {
   private async fetch(): Promise<AccessToken> {
     const token = await this.credential.getToken(this.scope);
     if (!token) {
-      throw new AzureError(`The Azure credential returned no token for ${this.scope}.`, { operation: 'AKS cluster token' });
+      throw new AzureError(`The Azure credential returned no token for ${this.scope}.`, {
+        operation: 'AKS cluster token',
+      });
     }
     return token;
   }
@@ -166,18 +184,26 @@ class RefreshingTokenAuthenticator implements Authenticator {
     return this.users.has(user);
   }
 
-  async applyAuthentication(user: User, opts: Parameters<Authenticator['applyAuthentication']>[1]): Promise<void> {
+  async applyAuthentication(
+    user: User,
+    opts: Parameters<Authenticator['applyAuthentication']>[1],
+  ): Promise<void> {
     const token = await this.tokens.get();
     // client-node sets the Authorization header from `user.token` after the authenticator runs,
     // so the fresh token goes on the user itself (an object this module created).
     (user as { token?: string }).token = token;
-    opts.headers ??= {};
-    (opts.headers as Record<string, string>).Authorization = `Bearer ${token}`;
+    const options = opts as { headers?: Record<string, string> };
+    options.headers ??= {};
+    options.headers.Authorization = `Bearer ${token}`;
   }
 }
 
 /** loadFromDefault's last resort when it found nothing: http://localhost:8080 with no user. */
 function isClientNodeFallback(kubeConfig: KubeConfig): boolean {
   const cluster = kubeConfig.getCurrentCluster();
-  return cluster?.name === 'cluster' && cluster.server === 'http://localhost:8080' && kubeConfig.getCurrentUser()?.name === 'user';
+  return (
+    cluster?.name === 'cluster' &&
+    cluster.server === 'http://localhost:8080' &&
+    kubeConfig.getCurrentUser()?.name === 'user'
+  );
 }

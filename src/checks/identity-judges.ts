@@ -38,7 +38,9 @@ export function judgeServiceAccount(snapshot: ClusterSnapshot, settings: Setting
     return pass(`${CLIENT_ID_ANNOTATION}: ${annotated}`);
   }
   const seen =
-    annotated === undefined ? `no ${CLIENT_ID_ANNOTATION} annotation` : `${CLIENT_ID_ANNOTATION}: ${annotated}`;
+    annotated === undefined
+      ? `no ${CLIENT_ID_ANNOTATION} annotation`
+      : `${CLIENT_ID_ANNOTATION}: ${annotated}`;
   // Only the entra mode sends this client id to Entra; in kubernetes mode it is just drift.
   const status = settings.identity.federation === 'entra' ? 'fail' : 'warn';
   return problem(
@@ -52,12 +54,15 @@ export function judgeServiceAccount(snapshot: ClusterSnapshot, settings: Setting
 }
 
 function cronJobPodSpec(snapshot: ClusterSnapshot): V1PodSpec | undefined {
-  return snapshot.cronJob.state === 'found' ? snapshot.cronJob.value.spec?.jobTemplate.spec?.template.spec : undefined;
+  return snapshot.cronJob.state === 'found'
+    ? snapshot.cronJob.value.spec?.jobTemplate.spec?.template.spec
+    : undefined;
 }
 
 export function judgeWorkloadIdentityLabel(snapshot: ClusterSnapshot, settings: Settings): Check {
   const observed = snapshot.cronJob;
-  if (observed.state !== 'found') return skipped(`CronJob ${settings.names.cronJob} not readable (see cronjob-healthy)`);
+  if (observed.state !== 'found')
+    return skipped(`CronJob ${settings.names.cronJob} not readable (see cronjob-healthy)`);
   const template = observed.value.spec?.jobTemplate.spec?.template;
   const value = template?.metadata?.labels?.[WORKLOAD_IDENTITY_LABEL];
   if (value === 'true') return pass(`pod template label ${WORKLOAD_IDENTITY_LABEL}: "true"`);
@@ -67,7 +72,9 @@ export function judgeWorkloadIdentityLabel(snapshot: ClusterSnapshot, settings: 
       : undefined;
   const evidence =
     `pod template label ${WORKLOAD_IDENTITY_LABEL} is ${value === undefined ? 'missing' : `"${value}"`}` +
-    (saLabel !== undefined ? ` (the ServiceAccount has it, but the webhook only reads the pod label — D6)` : '');
+    (saLabel !== undefined
+      ? ` (the ServiceAccount has it, but the webhook only reads the pod label — D6)`
+      : '');
   const ownToken = projectedTokenFiles(template?.spec).length > 0;
   return problem(
     ownToken ? 'warn' : 'fail',
@@ -86,7 +93,8 @@ function projectedTokenFiles(spec: V1PodSpec | undefined): string[] {
   for (const volume of spec.volumes ?? []) {
     for (const source of volume.projected?.sources ?? []) {
       const token = source.serviceAccountToken;
-      if (token && token.audience === AZURE_TOKEN_EXCHANGE_AUDIENCE) tokenVolumes.set(volume.name, token.path);
+      if (token && token.audience === AZURE_TOKEN_EXCHANGE_AUDIENCE)
+        tokenVolumes.set(volume.name, token.path);
     }
   }
   return allContainers(spec).flatMap((container) =>
@@ -99,9 +107,13 @@ function projectedTokenFiles(spec: V1PodSpec | undefined): string[] {
 /** Mount paths of emptyDir volumes: where the entra mode's refresher writes the Entra token. */
 function emptyDirMounts(spec: V1PodSpec | undefined): string[] {
   if (!spec) return [];
-  const emptyDirs = new Set((spec.volumes ?? []).filter((volume) => volume.emptyDir).map((volume) => volume.name));
+  const emptyDirs = new Set(
+    (spec.volumes ?? []).filter((volume) => volume.emptyDir).map((volume) => volume.name),
+  );
   return allContainers(spec).flatMap((container) =>
-    (container.volumeMounts ?? []).filter((mount) => emptyDirs.has(mount.name)).map((mount) => mount.mountPath),
+    (container.volumeMounts ?? [])
+      .filter((mount) => emptyDirs.has(mount.name))
+      .map((mount) => mount.mountPath),
   );
 }
 
@@ -120,10 +132,13 @@ interface CredentialConfig {
 
 export function judgeCredentialConfig(snapshot: ClusterSnapshot, settings: Settings): Check {
   const name = settings.names.credentialConfigMap;
-  if (snapshot.credentialConfig.state !== 'found') return unreadable(snapshot.credentialConfig, `ConfigMap ${name}`);
+  if (snapshot.credentialConfig.state !== 'found')
+    return unreadable(snapshot.credentialConfig, `ConfigMap ${name}`);
   const data = snapshot.credentialConfig.value.data ?? {};
   const key =
-    'credential-config.json' in data ? 'credential-config.json' : Object.keys(data).find((k) => k.endsWith('.json'));
+    'credential-config.json' in data
+      ? 'credential-config.json'
+      : Object.keys(data).find((k) => k.endsWith('.json'));
   if (!key) return problem('fail', `ConfigMap ${name} has no credential-config.json key`, REDEPLOY);
   let config: CredentialConfig;
   try {
@@ -152,7 +167,9 @@ export function judgeCredentialConfig(snapshot: ClusterSnapshot, settings: Setti
     'a different service account is impersonated',
   );
   if (config.subject_token_type !== JWT_SUBJECT_TOKEN_TYPE) {
-    wrong.push(`subject_token_type is ${JSON.stringify(config.subject_token_type)}, expected a JWT token type`);
+    wrong.push(
+      `subject_token_type is ${JSON.stringify(config.subject_token_type)}, expected a JWT token type`,
+    );
   }
 
   const file = config.credential_source?.file;
@@ -165,11 +182,17 @@ export function judgeCredentialConfig(snapshot: ClusterSnapshot, settings: Setti
   } else if (settings.identity.federation === 'kubernetes') {
     const ownFiles = projectedTokenFiles(spec);
     if (ownFiles.length > 0 && !ownFiles.includes(file)) {
-      wrong.push(`credential_source.file is ${file}, but the refresher's projected token is at ${ownFiles.join(', ')}`);
+      wrong.push(
+        `credential_source.file is ${file}, but the refresher's projected token is at ${ownFiles.join(', ')}`,
+      );
     } else if (ownFiles.length === 0 && WEBHOOK_TOKEN_FILES.includes(file)) {
-      notes.push(`credential_source.file ${file} relies on the webhook's injected token path, which changed in 1.6 (D6)`);
+      notes.push(
+        `credential_source.file ${file} relies on the webhook's injected token path, which changed in 1.6 (D6)`,
+      );
     } else if (ownFiles.length === 0) {
-      wrong.push(`credential_source.file is ${file}, and the refresher pod template mounts no projected token`);
+      wrong.push(
+        `credential_source.file is ${file}, and the refresher pod template mounts no projected token`,
+      );
     }
   } else {
     // entra: the file is the Entra token the refresher writes into an emptyDir, not the raw SA token.
@@ -192,8 +215,8 @@ export function judgeCredentialConfig(snapshot: ClusterSnapshot, settings: Setti
     );
   }
   const summary =
-    `external_account, audience ${config.audience}, ` +
-    `impersonates ${settings.identity.gcpServiceAccount}, token file ${file}`;
+    `external_account, audience ${String(config.audience)}, ` +
+    `impersonates ${settings.identity.gcpServiceAccount}, token file ${String(file)}`;
   if (notes.length > 0) {
     return problem(
       'warn',
@@ -216,12 +239,17 @@ export function judgeIdentityInjection(snapshot: ClusterSnapshot): Check {
     }),
   );
   const pod = refresherPods[0];
-  if (!pod) return skipped('no refresher pod exists now (finished Jobs keep their pods only until the history limit)');
+  if (!pod)
+    return skipped(
+      'no refresher pod exists now (finished Jobs keep their pods only until the history limit)',
+    );
   const spec = pod.spec;
   const files = projectedTokenFiles(spec);
   const envFiles = spec
     ? allContainers(spec).flatMap((container) =>
-        (container.env ?? []).filter((env) => env.name === FEDERATED_TOKEN_FILE_ENV).map((env) => env.value ?? ''),
+        (container.env ?? [])
+          .filter((env) => env.name === FEDERATED_TOKEN_FILE_ENV)
+          .map((env) => env.value ?? ''),
       )
     : [];
   if (files.length > 0 || envFiles.length > 0) {

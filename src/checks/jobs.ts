@@ -64,6 +64,8 @@ function failedContainer(pod: V1Pod): string | undefined {
         status.state?.waiting?.reason === 'CrashLoopBackOff',
     )?.name;
   return (
-    failed(pod.status?.initContainerStatuses) ?? failed(pod.status?.containerStatuses) ?? pod.spec?.containers[0]?.name
+    failed(pod.status?.initContainerStatuses) ??
+    failed(pod.status?.containerStatuses) ??
+    pod.spec?.containers[0]?.name
   );
 }

@@ -47,17 +47,25 @@ export function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now:
   const failed = newestFinished && jobOutcome(newestFinished) === 'failed' ? newestFinished : undefined;
   const newestJob = jobs[0];
   const retrying =
-    newestJob && jobOutcome(newestJob) === 'running' && (newestJob.status?.failed ?? 0) > 0 ? newestJob : undefined;
+    newestJob && jobOutcome(newestJob) === 'running' && (newestJob.status?.failed ?? 0) > 0
+      ? newestJob
+      : undefined;
   if (failed || retrying) {
     const failedName = failed?.metadata?.name ?? '';
     const retryingName = retrying?.metadata?.name ?? '';
     const jobNames = [retryingName, failedName].filter(Boolean);
     const condition = failed ? jobFailure(failed) : undefined;
     const events = summariseEvents(
-      eventsFor(snapshot, jobNames.flatMap((jobName) => [jobName, ...podsOfJob(pods, jobName).map(podName)])),
+      eventsFor(
+        snapshot,
+        jobNames.flatMap((jobName) => [jobName, ...podsOfJob(pods, jobName).map(podName)]),
+      ),
     );
     // collectSnapshot read the log of the newest Job with failed pods: the retrying one if any.
-    const log = snapshot.refresherLog && jobNames.includes(snapshot.refresherLog.jobName) ? snapshot.refresherLog : undefined;
+    const log =
+      snapshot.refresherLog && jobNames.includes(snapshot.refresherLog.jobName)
+        ? snapshot.refresherLog
+        : undefined;
     const logText = log?.tail
       ? `pod ${log.podName} log tail:\n${log.tail}`
       : log?.error
@@ -68,7 +76,9 @@ export function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now:
         ? `Job ${retryingName} is retrying: ${retrying.status?.failed} pod(s) failed so far ` +
           `(backoffLimit ${retrying.spec?.backoffLimit ?? 6})`
         : '',
-      failed ? `Job ${failedName} failed: ${condition?.reason ?? 'Failed'}: ${condition?.message ?? ''}`.trim() : '',
+      failed
+        ? `Job ${failedName} failed: ${condition?.reason ?? 'Failed'}: ${condition?.message ?? ''}`.trim()
+        : '',
       successText,
       events ? `events: ${events}` : '',
       logText,
@@ -80,7 +90,12 @@ export function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now:
       failed ? 'fail' : 'warn',
       evidence,
       `Read the refresher log: \`kubectl logs -n ${settings.names.namespace} -l job-name=${log?.jobName ?? jobNames[0]}\`.`,
-      [log?.tail ?? '', log?.error ?? '', events, `${condition?.reason ?? ''} ${condition?.message ?? ''}`].join('\n'),
+      [
+        log?.tail ?? '',
+        log?.error ?? '',
+        events,
+        `${condition?.reason ?? ''} ${condition?.message ?? ''}`,
+      ].join('\n'),
     );
   }
 
@@ -131,7 +146,11 @@ export function judgePullSecret(snapshot: ClusterSnapshot, settings: Settings, n
     );
   }
   if (secret.parseError) {
-    return problem('fail', `Secret ${name}: ${secret.parseError}`, 'Delete it and let the refresher recreate it.');
+    return problem(
+      'fail',
+      `Secret ${name}: ${secret.parseError}`,
+      'Delete it and let the refresher recreate it.',
+    );
   }
   const entry = secret.registries.find((registry) => registryHost(registry.host) === host);
   if (!entry) {
@@ -153,7 +172,11 @@ export function judgePullSecret(snapshot: ClusterSnapshot, settings: Settings, n
 
   const expiry = secretExpiry(secret, settings.workload.tokenLifetimeSeconds);
   if (!expiry) {
-    return problem('warn', `Secret ${name} for ${host}: no time to judge its age`, 'Let the refresher rewrite it.');
+    return problem(
+      'warn',
+      `Secret ${name} for ${host}: no time to judge its age`,
+      'Let the refresher rewrite it.',
+    );
   }
   const written = expiry.writtenAt ? `written ${minutesAgo(expiry.writtenAt, now)}, ` : '';
   const remainingMs = expiry.expiresAt.getTime() - now.getTime();

@@ -32,5 +32,7 @@ export function schedulePeriodMinutes(schedule: string): number {
 
 function largestGap(points: number[], cycle: number): number {
   const sorted = [...new Set(points)].sort((a, b) => a - b);
-  return Math.max(...sorted.map((point, i) => (i + 1 < sorted.length ? sorted[i + 1] : sorted[0] + cycle) - point));
+  return Math.max(
+    ...sorted.map((point, i) => (i + 1 < sorted.length ? sorted[i + 1] : sorted[0] + cycle) - point),
+  );
 }

@@ -24,9 +24,7 @@ import { newest, toDate } from './time.js';
 
 /** A read: found, absent (HTTP 404), or failed for another reason (kept as evidence). */
 export type Observed<T> =
-  | { state: 'found'; value: T }
-  | { state: 'absent' }
-  | { state: 'error'; status?: number; message: string };
+  { state: 'found'; value: T } | { state: 'absent' } | { state: 'error'; status?: number; message: string };
 
 /** All we keep of the pull secret: no token, no `auth`, no password. */
 export interface PullSecretSummary {
@@ -95,7 +93,9 @@ export async function collectSnapshot(apis: KubeApis, settings: Settings): Promi
       return { state: 'found', value: await read() };
     } catch (error) {
       const status = httpStatus(error);
-      return status === 404 ? { state: 'absent' } : { state: 'error', status, message: apiErrorMessage(error) };
+      return status === 404
+        ? { state: 'absent' }
+        : { state: 'error', status, message: apiErrorMessage(error) };
     }
   };
 
@@ -124,7 +124,9 @@ export async function collectSnapshot(apis: KubeApis, settings: Settings): Promi
     observe(() => core.listNamespacedEvent({ namespace, fieldSelector: 'type=Warning' })),
   ]);
 
-  const jobs = mapObserved(jobList, (list) => list.items.filter((job) => isOwnedByCronJob(job, names.cronJob)));
+  const jobs = mapObserved(jobList, (list) =>
+    list.items.filter((job) => isOwnedByCronJob(job, names.cronJob)),
+  );
   // Summarise the secret at once; the V1Secret (with the token) is not kept.
   const pullSecret = mapObserved(secret, summarisePullSecret);
   const pods = mapObserved(podList, (list) => list.items);
@@ -132,7 +134,9 @@ export async function collectSnapshot(apis: KubeApis, settings: Settings): Promi
 
   // Round 2: what depends on round 1 — the failing refresher pod's log and the gateway's /health.
   const logTarget =
-    jobs.state === 'found' && pods.state === 'found' ? pickRefresherLogTarget(jobs.value, pods.value) : undefined;
+    jobs.state === 'found' && pods.state === 'found'
+      ? pickRefresherLogTarget(jobs.value, pods.value)
+      : undefined;
   const [refresherLog, health] = await Promise.all([
     logTarget ? readRefresherLog(logTarget) : Promise.resolve(undefined),
     service.state === 'found' ? readHealth(service.value) : Promise.resolve(undefined),
@@ -178,7 +182,11 @@ export async function collectSnapshot(apis: KubeApis, settings: Settings): Promi
     const proxyPath = `/api/v1/namespaces/${namespace}/services/${proxyName}/proxy/health`;
     apiRequests++;
     try {
-      const body = await core.connectGetNamespacedServiceProxyWithPath({ name: proxyName, namespace, path: 'health' });
+      const body = await core.connectGetNamespacedServiceProxyWithPath({
+        name: proxyName,
+        namespace,
+        path: 'health',
+      });
       return { path: proxyPath, status: 200, body: bodyText(body) };
     } catch (error) {
       const status = httpStatus(error);
@@ -208,7 +216,11 @@ function apiErrorMessage(error: unknown): string {
     } catch {
       message = body;
     }
-  } else if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
+  } else if (
+    body &&
+    typeof body === 'object' &&
+    typeof (body as { message?: unknown }).message === 'string'
+  ) {
     message = (body as { message: string }).message;
   }
   message ??= error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -230,7 +242,9 @@ export function redactSecrets(text: string): string {
 }
 
 function isOwnedByCronJob(job: V1Job, cronJobName: string): boolean {
-  return (job.metadata?.ownerReferences ?? []).some((ref) => ref.kind === 'CronJob' && ref.name === cronJobName);
+  return (job.metadata?.ownerReferences ?? []).some(
+    (ref) => ref.kind === 'CronJob' && ref.name === cronJobName,
+  );
 }
 
 /**

@@ -13,7 +13,10 @@ export function time(value: Date | string | undefined | null): number {
 }
 
 export function newest(dates: Array<Date | undefined>): Date | undefined {
-  return dates.reduce<Date | undefined>((best, date) => (date && (!best || date > best) ? date : best), undefined);
+  return dates.reduce<Date | undefined>(
+    (best, date) => (date && (!best || date > best) ? date : best),
+    undefined,
+  );
 }
 
 export function minutesAgo(date: Date, now: Date): string {

@@ -13,7 +13,12 @@ export type Check = Omit<CheckResult, 'id' | 'title'>;
 export const pass = (evidence: string): Check => ({ status: 'pass', evidence });
 export const skipped = (evidence: string): Check => ({ status: 'skipped', evidence });
 /** A fail or warn: the catalogue's hint when the evidence carries a known message, else `fallback`. */
-export function problem(status: 'fail' | 'warn', evidence: string, fallback: string, hintSource = evidence): Check {
+export function problem(
+  status: 'fail' | 'warn',
+  evidence: string,
+  fallback: string,
+  hintSource = evidence,
+): Check {
   const known = findHint(hintSource);
   return { status, evidence, hint: known ? formatHint(known) : fallback };
 }
@@ -47,7 +52,10 @@ export function summariseEvents(events: CoreV1Event[]): string {
     const text = `${event.reason ?? ''}: ${redactSecrets(event.message ?? '')}`;
     const seen = byText.get(text) ?? { count: 0, last: 0 };
     seen.count += event.count ?? 1;
-    seen.last = Math.max(seen.last, time(event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp));
+    seen.last = Math.max(
+      seen.last,
+      time(event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp),
+    );
     byText.set(text, seen);
   }
   return [...byText.entries()]

@@ -5,7 +5,16 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { STUCK_WAITING_REASONS } from '../kube.js';
 import type { Settings } from '../settings.js';
 import type { ClusterSnapshot } from './snapshot.js';
-import { eventsFor, pass, podName, problem, skipped, summariseEvents, unreadable, type Check } from './verdict.js';
+import {
+  eventsFor,
+  pass,
+  podName,
+  problem,
+  skipped,
+  summariseEvents,
+  unreadable,
+  type Check,
+} from './verdict.js';
 
 export function judgeNamespace(snapshot: ClusterSnapshot, settings: Settings): Check {
   const observed = snapshot.namespace;
@@ -37,9 +46,14 @@ export function judgeDeployment(snapshot: ClusterSnapshot, settings: Settings): 
     `available ${status.availableReplicas ?? 0}${total > updated ? `, old ${total - updated}` : ''}; ` +
     `generation ${deployment.metadata?.generation ?? '?'}, observed ${status.observedGeneration ?? '?'}`;
   const seePods = 'See pods-healthy for why the pods are not ready.';
-  if (desired === 0) return problem('warn', `Deployment ${name} is scaled to 0`, 'Set the replicas input above 0.');
+  if (desired === 0)
+    return problem('warn', `Deployment ${name} is scaled to 0`, 'Set the replicas input above 0.');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return problem('fail', `${counts}; Progressing: ${progressing.reason}: ${progressing.message ?? ''}`, seePods);
+    return problem(
+      'fail',
+      `${counts}; Progressing: ${progressing.reason}: ${progressing.message ?? ''}`,
+      seePods,
+    );
   }
   if (available?.status !== 'True') {
     const why = available
@@ -55,30 +69,39 @@ export function judgeDeployment(snapshot: ClusterSnapshot, settings: Settings): 
     total <= updated &&
     (status.availableReplicas ?? 0) >= updated;
   if (!rolledOut) {
-    return problem('warn', `${counts}; Available, but the rollout of the current generation is not complete`, seePods);
+    return problem(
+      'warn',
+      `${counts}; Available, but the rollout of the current generation is not complete`,
+      seePods,
+    );
   }
   return pass(counts);
 }
 
 function gatewayPods(snapshot: ClusterSnapshot, settings: Settings): V1Pod[] {
   if (snapshot.pods.state !== 'found') return [];
-  const selector =
-    (snapshot.deployment.state === 'found' ? snapshot.deployment.value.spec?.selector.matchLabels : undefined) ?? {
-      app: settings.names.deployment,
-    };
+  const selector = (snapshot.deployment.state === 'found'
+    ? snapshot.deployment.value.spec?.selector.matchLabels
+    : undefined) ?? {
+    app: settings.names.deployment,
+  };
   return snapshot.pods.value.filter((pod) =>
     Object.entries(selector).every(([key, value]) => pod.metadata?.labels?.[key] === value),
   );
 }
 
 export function judgePods(snapshot: ClusterSnapshot, settings: Settings): Check {
-  if (snapshot.pods.state !== 'found') return unreadable(snapshot.pods, `pods in ${settings.names.namespace}`);
+  if (snapshot.pods.state !== 'found')
+    return unreadable(snapshot.pods, `pods in ${settings.names.namespace}`);
   const pods = gatewayPods(snapshot, settings);
   const deploymentName = settings.names.deployment;
   // ReplicaSet events (FailedCreate: quota, admission webhook) explain pods that never appeared.
-  const replicaSetEvents = (snapshot.warningEvents.state === 'found' ? snapshot.warningEvents.value : []).filter(
+  const replicaSetEvents = (
+    snapshot.warningEvents.state === 'found' ? snapshot.warningEvents.value : []
+  ).filter(
     (event) =>
-      event.involvedObject.kind === 'ReplicaSet' && event.involvedObject.name?.startsWith(`${deploymentName}-`),
+      event.involvedObject.kind === 'ReplicaSet' &&
+      event.involvedObject.name?.startsWith(`${deploymentName}-`),
   );
   const podEvents = summariseEvents([...eventsFor(snapshot, pods.map(podName)), ...replicaSetEvents]);
   const desired = snapshot.deployment.state === 'found' ? (snapshot.deployment.value.spec?.replicas ?? 1) : 1;
@@ -101,7 +124,9 @@ export function judgePods(snapshot: ClusterSnapshot, settings: Settings): Check 
         problems.push(`pod ${podName(pod)} container ${status.name}: ${what}`.trim());
       }
     }
-    const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+    const unschedulable = pod.status?.conditions?.find(
+      (c) => c.type === 'PodScheduled' && c.status === 'False',
+    );
     if (unschedulable) {
       const why = `${unschedulable.reason ?? ''} ${unschedulable.message ?? ''}`;
       problems.push(`pod ${podName(pod)} not scheduled: ${why}`.trim());
@@ -121,7 +146,8 @@ export function judgePods(snapshot: ClusterSnapshot, settings: Settings): Check 
 }
 
 export function judgeGatewayHealth(snapshot: ClusterSnapshot, settings: Settings): Check {
-  if (snapshot.service.state !== 'found') return unreadable(snapshot.service, `Service ${settings.names.service}`);
+  if (snapshot.service.state !== 'found')
+    return unreadable(snapshot.service, `Service ${settings.names.service}`);
   const health = snapshot.health;
   if (!health) return skipped('the Service was not readable, so /health was not asked');
   if (health.status === undefined) {
@@ -138,7 +164,11 @@ export function judgeGatewayHealth(snapshot: ClusterSnapshot, settings: Settings
   const proxyRefusal = apiServerStatusMessage(health.body);
   if (proxyRefusal !== undefined) {
     if (/no endpoints available/.test(proxyRefusal)) {
-      return problem('fail', answer, `No gateway pod is ready to serve: see deployment-available and pods-healthy.`);
+      return problem(
+        'fail',
+        answer,
+        `No gateway pod is ready to serve: see deployment-available and pods-healthy.`,
+      );
     }
     return {
       status: 'warn',

@@ -4,7 +4,7 @@
 //   GET  …/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{id}
 //   GET  …/userAssignedIdentities/{id}/federatedIdentityCredentials          (pages with nextLink)
 //   GET|PUT …/userAssignedIdentities/{id}/federatedIdentityCredentials/{name}
-// Resource bodies are what the test passes (the real examples in ../shared/fixtures/arm);
+// Resource bodies are what the test passes (the real examples in __fixtures__/arm);
 // errors are ARM's real wording (fixtures arm-error-*: ResourceNotFound) and, for the bearer
 // check, ARM's documented AuthenticationFailed / InvalidAuthenticationToken bodies.
 // Path segments compare case-insensitively, as ARM's do. Tokens are not recorded.
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { readBody } from './http.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const armFixtures = path.resolve(repoRoot, '../shared/fixtures/arm');
+export const armFixtures = path.resolve(repoRoot, '__fixtures__/arm');
 
 /** A fixture file as text, e.g. `arm-error-403-authorizationfailed.azurerm-20843.json`. */
 export function armFixtureText(name: string): string {
@@ -105,7 +105,10 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
   const faults: ArmFault[] = [];
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   const clusters = options.clusters ?? [];
-  const identities = (options.identities ?? []).map((i) => ({ ...i, federatedCredentials: [...(i.federatedCredentials ?? [])] }));
+  const identities = (options.identities ?? []).map((i) => ({
+    ...i,
+    federatedCredentials: [...(i.federatedCredentials ?? [])],
+  }));
   const pageSize = options.pageSize ?? 100;
   let url = '';
 
@@ -124,36 +127,55 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       res.end(text);
     };
     const send = (status: number, body: unknown) => sendText(status, JSON.stringify(body));
-    const armError = (status: number, code: string, message: string) => send(status, { error: { code, message } });
+    const armError = (status: number, code: string, message: string) =>
+      send(status, { error: { code, message } });
     const notFound = (type: string, name: string, group: string) =>
-      sendText(404, armFixtureText('arm-error-404-resourcenotfound.managedcluster.azure-cli-recording.json')
-        .replace(/'Microsoft\.ContainerService\/managedClusters\/[^']*'/, `'${type}/${name}'`)
-        .replace(/resource group '[^']*'/, `resource group '${group}'`));
+      sendText(
+        404,
+        armFixtureText('arm-error-404-resourcenotfound.managedcluster.azure-cli-recording.json')
+          .replace(/'Microsoft\.ContainerService\/managedClusters\/[^']*'/, `'${type}/${name}'`)
+          .replace(/resource group '[^']*'/, `resource group '${group}'`),
+      );
 
     const authorization = req.headers.authorization ?? '';
     if (!authorization.startsWith('Bearer ')) {
-      return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+      return armError(
+        401,
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is missing.",
+      );
     }
     const label = options.verifyToken ? options.verifyToken(authorization.slice('Bearer '.length)) : 'any';
-    if (label === undefined) return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
+    if (label === undefined)
+      return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
     record.tokenLabel = label;
     const bodyText = await readBody(req);
     if (bodyText) record.body = JSON.parse(bodyText);
 
-    const fault = faults.find((f) => f.method === req.method && f.path.test(requestUrl.pathname) && (f.times ?? 1) > 0);
+    const fault = faults.find(
+      (f) => f.method === req.method && f.path.test(requestUrl.pathname) && (f.times ?? 1) > 0,
+    );
     if (fault) {
       if (fault.times !== undefined) fault.times--;
       return sendText(fault.status, fault.body, fault.headers);
     }
     if (!record.apiVersion) {
-      return armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      return armError(
+        400,
+        'MissingApiVersionParameter',
+        'The api-version query parameter (?api-version=) is required for all requests.',
+      );
     }
 
     // /subscriptions/{s}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}[/...]
     const [scope, resource = ''] = splitOnce(requestUrl.pathname, PROVIDERS);
     const scopeMatch = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(scope);
     if (!scopeMatch || !same(scopeMatch[1], options.subscriptionId)) {
-      return armError(404, 'SubscriptionNotFound', `The subscription '${scopeMatch?.[1] ?? ''}' could not be found.`);
+      return armError(
+        404,
+        'SubscriptionNotFound',
+        `The subscription '${scopeMatch?.[1] ?? ''}' could not be found.`,
+      );
     }
     const group = decodeURIComponent(scopeMatch[2]);
     const segments = resource.split('/').map(decodeURIComponent);
@@ -163,21 +185,39 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       if (!cluster) return notFound('Microsoft.ContainerService/managedClusters', segments[2] ?? '', group);
       if (segments.length === 3 && req.method === 'GET') return send(200, cluster.body);
       const action = segments[3] ?? '';
-      if (segments.length === 4 && req.method === 'POST' && /^listCluster(User|Admin)Credential$/i.test(action)) {
+      if (
+        segments.length === 4 &&
+        req.method === 'POST' &&
+        /^listCluster(User|Admin)Credential$/i.test(action)
+      ) {
         const admin = /admin/i.test(action);
         if (admin && cluster.body.properties?.disableLocalAccounts) {
-          return armError(400, 'BadRequest', 'Getting static credential is not allowed because this cluster is set to disable local accounts.');
+          return armError(
+            400,
+            'BadRequest',
+            'Getting static credential is not allowed because this cluster is set to disable local accounts.',
+          );
         }
         const kubeconfig = admin ? cluster.adminKubeconfig : cluster.userKubeconfig;
         return send(200, {
-          kubeconfigs: kubeconfig ? [{ name: admin ? 'clusterAdmin' : 'clusterUser', value: Buffer.from(kubeconfig).toString('base64') }] : [],
+          kubeconfigs: kubeconfig
+            ? [
+                {
+                  name: admin ? 'clusterAdmin' : 'clusterUser',
+                  value: Buffer.from(kubeconfig).toString('base64'),
+                },
+              ]
+            : [],
         });
       }
     }
 
     if (same(`${segments[0]}/${segments[1]}`, 'Microsoft.ManagedIdentity/userAssignedIdentities')) {
-      const identity = identities.find((i) => same(i.resourceGroup, group) && same(i.name, segments[2] ?? ''));
-      if (!identity) return notFound('Microsoft.ManagedIdentity/userAssignedIdentities', segments[2] ?? '', group);
+      const identity = identities.find(
+        (i) => same(i.resourceGroup, group) && same(i.name, segments[2] ?? ''),
+      );
+      if (!identity)
+        return notFound('Microsoft.ManagedIdentity/userAssignedIdentities', segments[2] ?? '', group);
       if (segments.length === 3 && req.method === 'GET') return send(200, identity.body);
       if (same(segments[3] ?? '', 'federatedIdentityCredentials')) {
         const collection = identity.federatedCredentials;
@@ -191,20 +231,42 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
           const skip = Number(requestUrl.searchParams.get('$skipToken') ?? 0);
           const page = collection.slice(skip, skip + pageSize).map(toBody);
           const next = skip + pageSize < collection.length ? skip + pageSize : undefined;
-          const nextLink = next === undefined ? undefined : `${url}${requestUrl.pathname}?api-version=${record.apiVersion}&$skipToken=${next}`;
+          const nextLink =
+            next === undefined
+              ? undefined
+              : `${url}${requestUrl.pathname}?api-version=${record.apiVersion}&$skipToken=${next}`;
           return send(200, nextLink ? { value: page, nextLink } : { value: page });
         }
         const name = segments[4] ?? '';
         const existing = collection.find((f) => f.name === name);
         if (segments.length === 5 && req.method === 'GET') {
-          return existing ? send(200, toBody(existing)) : notFound('Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials', name, group);
+          return existing
+            ? send(200, toBody(existing))
+            : notFound(
+                'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials',
+                name,
+                group,
+              );
         }
         if (segments.length === 5 && req.method === 'PUT') {
-          const properties = (record.body as { properties?: EmulatedFederatedCredential['properties'] } | undefined)?.properties;
+          const properties = (
+            record.body as { properties?: EmulatedFederatedCredential['properties'] } | undefined
+          )?.properties;
           if (!properties?.issuer || !properties.subject || !properties.audiences?.length) {
-            return armError(400, 'BadRequest', 'emulator: properties.issuer, subject and audiences are required');
+            return armError(
+              400,
+              'BadRequest',
+              'emulator: properties.issuer, subject and audiences are required',
+            );
           }
-          const stored = { name, properties: { issuer: properties.issuer, subject: properties.subject, audiences: properties.audiences } };
+          const stored = {
+            name,
+            properties: {
+              issuer: properties.issuer,
+              subject: properties.subject,
+              audiences: properties.audiences,
+            },
+          };
           if (existing) collection[collection.indexOf(existing)] = stored;
           else collection.push(stored);
           return send(existing ? 200 : 201, toBody(stored));
@@ -217,7 +279,11 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
   const server = createServer({ cert: options.tls.cert, key: options.tls.key }, (req, res) => {
     handle(req, res).catch((err) => {
       res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'InternalServerError', message: `emulator: ${(err as Error).message}` } }));
+      res.end(
+        JSON.stringify({
+          error: { code: 'InternalServerError', message: `emulator: ${(err as Error).message}` },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -228,11 +294,13 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     requests,
     fail: (fault) => faults.push({ ...fault }),
     federatedCredentials: (resourceGroup, identityName) =>
-      identities.find((i) => same(i.resourceGroup, resourceGroup) && same(i.name, identityName))?.federatedCredentials ?? [],
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+      identities.find((i) => same(i.resourceGroup, resourceGroup) && same(i.name, identityName))
+        ?.federatedCredentials ?? [],
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -240,4 +308,3 @@ function splitOnce(text: string, separator: string): [string, string?] {
   const index = text.indexOf(separator);
   return index < 0 ? [text] : [text.slice(0, index), text.slice(index + separator.length)];
 }
-

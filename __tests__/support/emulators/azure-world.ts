@@ -46,7 +46,9 @@ export async function startAzureWorld(options: AzureWorldOptions): Promise<Azure
     clients: [
       {
         clientId: LOGIN_CLIENT_ID,
-        federatedCredentials: options.loginFederatedCredentials ?? [{ issuer: GITHUB_ISSUER, subject: GITHUB_SUBJECT }],
+        federatedCredentials: options.loginFederatedCredentials ?? [
+          { issuer: GITHUB_ISSUER, subject: GITHUB_SUBJECT },
+        ],
       },
     ],
     tokenLifetimeSeconds: options.tokenLifetimeSeconds,
@@ -69,7 +71,10 @@ export async function startAzureWorld(options: AzureWorldOptions): Promise<Azure
 }
 
 /** An unsigned JWT shaped like GitHub's OIDC token (the emulator decodes, never verifies). */
-export function fakeGitHubIdToken(audience: string, claims: { sub?: string; iss?: string; expiresInSeconds?: number } = {}): string {
+export function fakeGitHubIdToken(
+  audience: string,
+  claims: { sub?: string; iss?: string; expiresInSeconds?: number } = {},
+): string {
   const now = Math.floor(Date.now() / 1000);
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return [
@@ -91,7 +96,11 @@ export function fakeGitHubIdToken(audience: string, claims: { sub?: string; iss?
 /** Settings read from the inputs of a run against these emulators (entra federation, GitHub
  * OIDC sign-in, cluster aks1 in rg1), then `azure` and `more` laid over them: they may hold what
  * readSettings refuses, e.g. a cluster without a subscription. */
-export function azureTestSettings(world: { entra: { url: string }; arm: { url: string } }, azure: Partial<Settings['azure']> = {}, more: Partial<Omit<Settings, 'azure'>> = {}): Settings {
+export function azureTestSettings(
+  world: { entra: { url: string }; arm: { url: string } },
+  azure: Partial<Settings['azure']> = {},
+  more: Partial<Omit<Settings, 'azure'>> = {},
+): Settings {
   const settings = testSettings({
     mode: 'verify',
     'client-id': IDENTITY_CLIENT_ID,
@@ -111,7 +120,10 @@ export function azureTestSettings(world: { entra: { url: string }; arm: { url: s
 
 /** For one test file: a throwaway CA for the emulators' HTTPS, made before the file's tests and
  * removed after them, and `start()`, whose world is closed when the test that started it ends. */
-export function azureWorldPerTest(): { readonly ca: TestCa; start(options?: Omit<AzureWorldOptions, 'ca'>): Promise<AzureWorld> } {
+export function azureWorldPerTest(): {
+  readonly ca: TestCa;
+  start(options?: Omit<AzureWorldOptions, 'ca'>): Promise<AzureWorld>;
+} {
   let ca: TestCa | undefined;
   const open: AzureWorld[] = [];
   beforeAll(() => {

@@ -5,7 +5,7 @@
 //
 // Checks, in Entra's order: tenant → application (client id) → assertion valid in time →
 // federated identity credential (issuer, subject, audience must match exactly). Error bodies are
-// the real ones from ../shared/fixtures/entra with the presented values substituted; the
+// the real ones from __fixtures__/entra with the presented values substituted; the
 // AADSTS700212 (audience) wording is modelled on 700211/700213, no sample of it was captured.
 // The assertion's signature is NOT checked: its claims are decoded and compared.
 // Requests are recorded without the assertion or the issued token.
@@ -21,7 +21,7 @@ import type { ForcedFailure } from './gcp.js';
 import { decodeJwtClaims, readBody, sendJson } from './http.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const entraFixtures = path.resolve(repoRoot, '../shared/fixtures/entra');
+const entraFixtures = path.resolve(repoRoot, '__fixtures__/entra');
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -48,7 +48,10 @@ export interface EntraTokenEmulator {
 }
 
 function entraError(status: number, error: string, code: number, description: string): [number, string] {
-  const now = new Date().toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  const now = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
   const traceId = randomUUID();
   const correlationId = randomUUID();
   return [
@@ -67,7 +70,9 @@ function entraError(status: number, error: string, code: number, description: st
 
 /** The description of a fixture body, without Entra's trailing trace information. */
 function fixtureDescription(file: string): string {
-  const body = JSON.parse(readFileSync(path.join(entraFixtures, file), 'utf8')) as { error_description: string };
+  const body = JSON.parse(readFileSync(path.join(entraFixtures, file), 'utf8')) as {
+    error_description: string;
+  };
   return body.error_description.replace(/^AADSTS\d+: /, '').replace(/\s*Trace ID:[\s\S]*$/, '');
 }
 
@@ -76,7 +81,9 @@ function unsignedJwt(claims: Record<string, unknown>): string {
   return `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.${randomBytes(16).toString('base64url')}`;
 }
 
-export async function startEntraTokenEmulator(options: EntraTokenEmulatorOptions): Promise<EntraTokenEmulator> {
+export async function startEntraTokenEmulator(
+  options: EntraTokenEmulatorOptions,
+): Promise<EntraTokenEmulator> {
   const tokenIssuer = options.tokenIssuer ?? `https://sts.windows.net/${options.tenantId}/`;
   const principalId = options.principalId ?? randomUUID();
   const requests: RecordedEntraRequest[] = [];
@@ -85,7 +92,11 @@ export async function startEntraTokenEmulator(options: EntraTokenEmulatorOptions
   const ficHint =
     'Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
 
-  function handleToken(tenant: string, form: URLSearchParams, record: RecordedEntraRequest): [number, string] {
+  function handleToken(
+    tenant: string,
+    form: URLSearchParams,
+    record: RecordedEntraRequest,
+  ): [number, string] {
     const fields = Object.fromEntries(form.entries());
     delete fields.client_assertion;
     record.form = fields;
@@ -93,7 +104,15 @@ export async function startEntraTokenEmulator(options: EntraTokenEmulatorOptions
     if (claims) record.assertionClaims = { iss: claims.iss, sub: claims.sub, aud: claims.aud };
 
     if (tenant !== options.tenantId) {
-      return entraError(400, 'invalid_tenant', 90002, fixtureDescription('aadsts90002-tenant-not-found.keyvault-emulator-324.body.json').replace(/'[^']*'/, `'${tenant}'`));
+      return entraError(
+        400,
+        'invalid_tenant',
+        90002,
+        fixtureDescription('aadsts90002-tenant-not-found.keyvault-emulator-324.body.json').replace(
+          /'[^']*'/,
+          `'${tenant}'`,
+        ),
+      );
     }
     const clientId = form.get('client_id') ?? '';
     if (clientId !== options.clientId) {
@@ -106,21 +125,50 @@ export async function startEntraTokenEmulator(options: EntraTokenEmulatorOptions
           .replace(/directory '[^']*'/, `directory '${tenant}'`),
       );
     }
-    if (form.get('grant_type') !== 'client_credentials' || form.get('client_assertion_type') !== JWT_BEARER || !claims) {
-      return entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_assertion'.");
+    if (
+      form.get('grant_type') !== 'client_credentials' ||
+      form.get('client_assertion_type') !== JWT_BEARER ||
+      !claims
+    ) {
+      return entraError(
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'client_assertion'.",
+      );
     }
     if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) {
-      return entraError(401, 'invalid_client', 700024, fixtureDescription('aadsts700024-assertion-expired.risingwave-17123.body.json'));
+      return entraError(
+        401,
+        'invalid_client',
+        700024,
+        fixtureDescription('aadsts700024-assertion-expired.risingwave-17123.body.json'),
+      );
     }
     if (claims.iss !== fic.issuer) {
-      return entraError(400, 'invalid_client', 700211, `No matching federated identity record found for presented assertion issuer '${claims.iss ?? ''}'. ${ficHint}`);
+      return entraError(
+        400,
+        'invalid_client',
+        700211,
+        `No matching federated identity record found for presented assertion issuer '${claims.iss ?? ''}'. ${ficHint}`,
+      );
     }
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud ?? ''];
     if (!audiences.includes(fic.audience)) {
-      return entraError(400, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${audiences.join(', ')}'. ${ficHint}`);
+      return entraError(
+        400,
+        'invalid_client',
+        700212,
+        `No matching federated identity record found for presented assertion audience '${audiences.join(', ')}'. ${ficHint}`,
+      );
     }
     if (claims.sub !== fic.subject) {
-      return entraError(400, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${claims.sub ?? ''}'. ${ficHint}`);
+      return entraError(
+        400,
+        'invalid_client',
+        700213,
+        `No matching federated identity record found for presented assertion subject '${claims.sub ?? ''}'. ${ficHint}`,
+      );
     }
     const scope = form.get('scope') ?? '';
     const resource = scope.replace(/\/\.default$/, '');
@@ -136,7 +184,15 @@ export async function startEntraTokenEmulator(options: EntraTokenEmulatorOptions
       sub: principalId,
       tid: options.tenantId,
     });
-    return [200, JSON.stringify({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: accessToken })];
+    return [
+      200,
+      JSON.stringify({
+        token_type: 'Bearer',
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: accessToken,
+      }),
+    ];
   }
 
   const server = createServer((req, res) => {
@@ -148,7 +204,8 @@ export async function startEntraTokenEmulator(options: EntraTokenEmulatorOptions
       const tokenPath = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
       let answer: [number, string];
       if (failure) answer = [failure.status, failure.body];
-      else if (req.method === 'POST' && tokenPath) answer = handleToken(tokenPath[1], new URLSearchParams(rawBody), record);
+      else if (req.method === 'POST' && tokenPath)
+        answer = handleToken(tokenPath[1], new URLSearchParams(rawBody), record);
       else answer = [404, JSON.stringify({ error: 'not_found' })];
       record.status = answer[0];
       sendJson(res, answer[0], answer[1]);

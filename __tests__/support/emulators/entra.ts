@@ -2,7 +2,7 @@
 // with a federated client assertion (workload identity federation):
 //   GET  /{tenant}/v2.0/.well-known/openid-configuration   (MSAL reads the token endpoint here)
 //   POST /{tenant}/oauth2/v2.0/token                        (client_credentials + jwt-bearer assertion)
-// Errors are the real bodies from ../shared/fixtures/entra with the presented values put in:
+// Errors are the real bodies from __fixtures__/entra with the presented values put in:
 //   unknown tenant → AADSTS90002, unknown client → AADSTS700016, expired assertion →
 //   AADSTS700024, no federated credential matching issuer/subject/audience → AADSTS70021.
 // The assertion is decoded, NOT signature-checked. Requests are recorded without the assertion.
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeJwtClaims, readBody } from './http.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const entraFixtures = path.resolve(repoRoot, '../shared/fixtures/entra');
+const entraFixtures = path.resolve(repoRoot, '__fixtures__/entra');
 
 function fixtureBody(name: string): { error: string; error_description: string; [key: string]: unknown } {
   return JSON.parse(readFileSync(path.join(entraFixtures, name), 'utf8'));
@@ -94,17 +94,29 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
       send(status, body);
     };
 
-    const match = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token)$/.exec(pathname);
-    if (!match) return send(404, { error: 'not_found', error_description: `emulator: no route ${req.method} ${pathname}` });
+    const match = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token)$/.exec(
+      pathname,
+    );
+    if (!match)
+      return send(404, {
+        error: 'not_found',
+        error_description: `emulator: no route ${req.method} ${pathname}`,
+      });
     const [, tenant, endpoint] = match;
     if (tenant !== options.tenantId) {
-      return error(400, 'aadsts90002-tenant-not-found.keyvault-emulator-324.body.json', (d) => d.replace(/Tenant '[^']*'/, `Tenant '${tenant}'`));
+      return error(400, 'aadsts90002-tenant-not-found.keyvault-emulator-324.body.json', (d) =>
+        d.replace(/Tenant '[^']*'/, `Tenant '${tenant}'`),
+      );
     }
     if (endpoint.startsWith('v2.0') && req.method === 'GET') {
       const base = `${url}/${tenant}`;
       return send(200, {
         token_endpoint: `${base}/oauth2/v2.0/token`,
-        token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+        token_endpoint_auth_methods_supported: [
+          'client_secret_post',
+          'private_key_jwt',
+          'client_secret_basic',
+        ],
         jwks_uri: `${url}/${tenant}/discovery/v2.0/keys`,
         response_modes_supported: ['query', 'fragment', 'form_post'],
         subject_types_supported: ['pairwise'],
@@ -119,7 +131,11 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
         cloud_instance_name: 'microsoftonline.com',
       });
     }
-    if (req.method !== 'POST') return send(405, { error: 'invalid_request', error_description: 'emulator: token endpoint takes POST' });
+    if (req.method !== 'POST')
+      return send(405, {
+        error: 'invalid_request',
+        error_description: 'emulator: token endpoint takes POST',
+      });
 
     const form = Object.fromEntries(new URLSearchParams(await readBody(req)));
     const { client_assertion: assertion, ...visible } = form;
@@ -127,10 +143,16 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     const client = options.clients.find((c) => c.clientId === form.client_id);
     if (!client) {
       return error(400, 'aadsts700016-app-not-found.aad-pod-identity-1277.body.json', (d) =>
-        d.replace(/identifier '[^']*'/, `identifier '${form.client_id}'`).replace(/directory '[^']*'/, `directory '${tenant}'`));
+        d
+          .replace(/identifier '[^']*'/, `identifier '${form.client_id}'`)
+          .replace(/directory '[^']*'/, `directory '${tenant}'`),
+      );
     }
     if (form.grant_type !== 'client_credentials' || form.client_assertion_type !== JWT_BEARER || !assertion) {
-      return send(400, { error: 'invalid_request', error_description: 'emulator: expected client_credentials with a jwt-bearer client_assertion' });
+      return send(400, {
+        error: 'invalid_request',
+        error_description: 'emulator: expected client_credentials with a jwt-bearer client_assertion',
+      });
     }
     const claims = decodeJwtClaims(assertion) ?? {};
     record.assertionClaims = { iss: claims.iss, sub: claims.sub, aud: claims.aud };
@@ -140,26 +162,41 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     }
     const audiences: string[] = Array.isArray(claims.aud) ? claims.aud : claims.aud ? [claims.aud] : [];
     const trusted = client.federatedCredentials.some(
-      (f) => f.issuer === claims.iss && f.subject === claims.sub && audiences.some((a) => (f.audiences ?? ['api://AzureADTokenExchange']).includes(a)),
+      (f) =>
+        f.issuer === claims.iss &&
+        f.subject === claims.sub &&
+        audiences.some((a) => (f.audiences ?? ['api://AzureADTokenExchange']).includes(a)),
     );
     if (!trusted) {
       return error(400, 'aadsts70021-no-matching-fic.awi-616.body.json', (d) =>
         d
           .replace(/Assertion Issuer: '[^']*'/, `Assertion Issuer: '${claims.iss}'`)
           .replace(/Assertion Subject: '[^']*'/, `Assertion Subject: '${claims.sub}'`)
-          .replace(/Assertion Audience: '[^']*'/, `Assertion Audience: '${audiences.join(',')}'`));
+          .replace(/Assertion Audience: '[^']*'/, `Assertion Audience: '${audiences.join(',')}'`),
+      );
     }
-    const token = options.fixedTokens?.[form.scope ?? ''] ?? `entra-emulator.${randomBytes(18).toString('base64url')}`;
-    issued.push({ token, clientId: client.clientId, scope: form.scope ?? '', expiresAt: Date.now() + lifetime * 1000 });
+    const token =
+      options.fixedTokens?.[form.scope ?? ''] ?? `entra-emulator.${randomBytes(18).toString('base64url')}`;
+    issued.push({
+      token,
+      clientId: client.clientId,
+      scope: form.scope ?? '',
+      expiresAt: Date.now() + lifetime * 1000,
+    });
     send(200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token });
   };
 
-  const server = createServer({ cert: options.tls.cert, key: options.tls.key } satisfies ServerOptions, (req, res) => {
-    handle(req, res).catch((err) => {
-      res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'server_error', error_description: `emulator: ${(err as Error).message}` }));
-    });
-  });
+  const server = createServer(
+    { cert: options.tls.cert, key: options.tls.key } satisfies ServerOptions,
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ error: 'server_error', error_description: `emulator: ${(err as Error).message}` }),
+        );
+      });
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -168,10 +205,10 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     requests,
     issued,
     lookup: (token) => issued.find((t) => t.token === token && t.expiresAt > Date.now()),
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
-

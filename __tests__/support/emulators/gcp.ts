@@ -1,6 +1,6 @@
 // Loopback emulator of Google STS (`POST /v1/token`) and IAM Credentials
 // (`POST /v1/projects/-/serviceAccounts/{email}:generateAccessToken`), built from their
-// documented wire formats and the real error bodies in ../shared/fixtures/gcp.
+// documented wire formats and the real error bodies in __fixtures__/gcp.
 //
 // What it checks, in the order Google does:
 //   STS: grant type and token types → provider (`audience`) exists → the subject token's `aud`
@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeJwtClaims, readBody, sendJson } from './http.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const gcpFixtures = path.resolve(repoRoot, '../shared/fixtures/gcp');
+const gcpFixtures = path.resolve(repoRoot, '__fixtures__/gcp');
 
 /** A real error body from the fixtures, as Google sent it. */
 function fixture(name: string): string {
@@ -31,7 +31,10 @@ function fixture(name: string): string {
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
-const SUBJECT_TOKEN_TYPES = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token'];
+const SUBJECT_TOKEN_TYPES = [
+  'urn:ietf:params:oauth:token-type:jwt',
+  'urn:ietf:params:oauth:token-type:id_token',
+];
 const PROVIDER_AUDIENCE =
   /^\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/[^/]+\/providers\/[^/]+$/;
 
@@ -129,7 +132,10 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
     if (claims) record.subjectClaims = { iss: claims.iss, sub: claims.sub, aud: claims.aud };
 
     if (form.get('grant_type') !== TOKEN_EXCHANGE_GRANT) {
-      return [400, stsError('unsupported_grant_type', `Unsupported grant type "${form.get('grant_type') ?? ''}".`)];
+      return [
+        400,
+        stsError('unsupported_grant_type', `Unsupported grant type "${form.get('grant_type') ?? ''}".`),
+      ];
     }
     const audience = form.get('audience') ?? '';
     if (!PROVIDER_AUDIENCE.test(audience)) {
@@ -146,14 +152,20 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
       // Wording of the real body (fixture sts-400-invalid-grant-audience-mismatch…), unwrapped.
       return [
         400,
-        stsError('invalid_grant', `The audience in ID Token [${tokenAudiences.join(', ')}] does not match the expected audience.`),
+        stsError(
+          'invalid_grant',
+          `The audience in ID Token [${tokenAudiences.join(', ')}] does not match the expected audience.`,
+        ),
       ];
     }
     if (options.acceptedIssuer !== undefined && claims.iss !== options.acceptedIssuer) {
       // No captured sample of this body exists in the fixtures: modelled on the audience one.
       return [
         400,
-        stsError('invalid_grant', `The issuer in ID Token [${claims.iss ?? ''}] does not match the expected issuer.`),
+        stsError(
+          'invalid_grant',
+          `The issuer in ID Token [${claims.iss ?? ''}] does not match the expected issuer.`,
+        ),
       ];
     }
     if (options.acceptedSubject !== undefined && claims.sub !== options.acceptedSubject) {
@@ -163,18 +175,33 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
     federatedTokens.add(accessToken);
     return [
       200,
-      JSON.stringify({ access_token: accessToken, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: 3600 }),
+      JSON.stringify({
+        access_token: accessToken,
+        issued_token_type: ACCESS_TOKEN_TYPE,
+        token_type: 'Bearer',
+        expires_in: 3600,
+      }),
     ];
   }
 
-  function handleIam(req: IncomingMessage, email: string, rawBody: string, record: RecordedGcpRequest): [number, string] {
+  function handleIam(
+    req: IncomingMessage,
+    email: string,
+    rawBody: string,
+    record: RecordedGcpRequest,
+  ): [number, string] {
     record.serviceAccount = email;
     let body: { scope?: string[]; lifetime?: string } = {};
     try {
       body = rawBody ? (JSON.parse(rawBody) as typeof body) : {};
       record.body = body;
     } catch {
-      return [400, JSON.stringify({ error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' } })];
+      return [
+        400,
+        JSON.stringify({
+          error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' },
+        }),
+      ];
     }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer || !federatedTokens.has(bearer)) return [401, UNAUTHENTICATED_BODY];
@@ -192,9 +219,16 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://emulator');
       const rawBody = await readBody(req);
-      const record: RecordedGcpRequest = { service: 'unknown', method: req.method ?? '', path: url.pathname, status: 404 };
+      const record: RecordedGcpRequest = {
+        service: 'unknown',
+        method: req.method ?? '',
+        path: url.pathname,
+        status: 404,
+      };
       requests.push(record);
-      const impersonation = /^\/v1\/projects\/-\/serviceAccounts\/([^/]+):generateAccessToken$/.exec(url.pathname);
+      const impersonation = /^\/v1\/projects\/-\/serviceAccounts\/([^/]+):generateAccessToken$/.exec(
+        url.pathname,
+      );
       let answer: [number, string];
       if (req.method === 'POST' && url.pathname === '/v1/token') {
         record.service = 'sts';

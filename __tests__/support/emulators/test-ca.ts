@@ -36,20 +36,57 @@ function openssl(dir: string, args: string[]): void {
 export function createTestCa(): TestCa {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bifrost-test-ca-'));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=bifrost-aks-deploy test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=bifrost-aks-deploy test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
 
   let serial = 1;
   const issue = (name: string, subject: string, extensions: string): IssuedCertificate => {
     writeFileSync(path.join(dir, `${name}.ext`), extensions);
     openssl(dir, ['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', String(serial++),
-      '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`]);
-    return { cert: readFileSync(path.join(dir, `${name}.crt`), 'utf8'), key: readFileSync(path.join(dir, `${name}.key`), 'utf8') };
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-set_serial',
+      String(serial++),
+      '-days',
+      '2',
+      '-out',
+      `${name}.crt`,
+      '-extfile',
+      `${name}.ext`,
+    ]);
+    return {
+      cert: readFileSync(path.join(dir, `${name}.crt`), 'utf8'),
+      key: readFileSync(path.join(dir, `${name}.key`), 'utf8'),
+    };
   };
 
-  const server = issue('server', '/CN=localhost',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
+  const server = issue(
+    'server',
+    '/CN=localhost',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n',
+  );
   const caFile = path.join(dir, 'ca.crt');
   const caCert = readFileSync(caFile, 'utf8');
   let clients = 0;
@@ -58,8 +95,11 @@ export function createTestCa(): TestCa {
     caFile,
     server,
     issueClient: (commonName, organization) =>
-      issue(`client${clients++}`, `/CN=${commonName}${organization ? `/O=${organization}` : ''}`,
-        'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n'),
+      issue(
+        `client${clients++}`,
+        `/CN=${commonName}${organization ? `/O=${organization}` : ''}`,
+        'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n',
+      ),
     agent: () => new https.Agent({ ca: caCert }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
