@@ -1,5 +1,6 @@
 // Orchestration only: read settings, then run the mode's phases in order and report.
 // Each phase's work lives in its own module (render, kube, checks, azure, report).
+import * as actionsCore from '@actions/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AzureConnection, AzureFacts } from './azure.js';
@@ -32,14 +33,19 @@ export interface Dependencies {
   now?: () => Date;
 }
 
-export async function run({ core, env, now = () => new Date() }: Dependencies): Promise<void> {
+/** `run()` with no arguments uses the real @actions/core and process.env: that is how
+ * GitHub's local runner (`@github/local-action`) calls it. */
+export async function run(
+  { core, env, now = () => new Date() }: Dependencies = { core: actionsCore, env: process.env },
+): Promise<void> {
   let settings: Settings;
   try {
     settings = readSettings((name) => core.getInput(name), env);
   } catch (error) {
     if (error instanceof InputError) {
+      // One line per failure: the titled annotation, then the exit code (setFailed would repeat it).
       core.error(error.message, { title: 'Invalid input' });
-      core.setFailed(error.message);
+      process.exitCode = actionsCore.ExitCode.Failure;
       return;
     }
     throw error;
@@ -61,7 +67,8 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
   const deadline = AbortSignal.timeout(settings.control.timeoutSeconds * 1000);
   try {
     const { objects, warnings } = render(settings);
-    report.warnings.push(...warnings);
+    // Rendering warnings are about what is being deployed; a (scheduled) verify deploys nothing.
+    if (settings.mode !== 'verify') report.warnings.push(...warnings);
     if (settings.mode === 'render') {
       report.manifestsPath = await writeManifests(settings, objects, env);
     } else {
@@ -102,7 +109,8 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
   annotate(core, report);
   // Runners without job summaries (older GHES, local runs) lack the file: the log says it all.
   if (env.GITHUB_STEP_SUMMARY) await writeSummary(core, report);
-  if (report.failure) core.setFailed(`${report.failure.title}: ${report.failure.message}`);
+  // annotate() has printed the failure once, titled, with its evidence and hint.
+  if (report.failure) process.exitCode = actionsCore.ExitCode.Failure;
 }
 
 async function deploy(

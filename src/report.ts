@@ -12,7 +12,6 @@ export type Core = Pick<
   | 'notice'
   | 'info'
   | 'summary'
-  | 'setFailed'
   | 'setSecret'
   | 'startGroup'
   | 'endGroup'

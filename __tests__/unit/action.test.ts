@@ -30,6 +30,19 @@ describe('node dist/index.js', () => {
     expect(error?.message).toContain('gcp-project-number');
     expect(error?.message).toContain('namespace');
     expect(run.stdout).not.toContain('::group::Apply');
+    // One error line per failure: no setFailed repeating the annotation's text.
+    expect(run.annotations.filter((a) => a.level === 'error')).toHaveLength(1);
+  });
+
+  it('mode verify (scheduled) does not warn about the image tag, and a failure is one error line', async () => {
+    const run = await runAction({
+      inputs: { ...IDENTITY_INPUTS, mode: 'verify', 'image-tag': 'latest' },
+      env: { KUBECONFIG: path.join(repoRoot, '__tests__/unit/no-such-kubeconfig') },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.filter((a) => a.level === 'warning')).toEqual([]);
+    expect(run.annotations.filter((a) => a.level === 'error')).toHaveLength(1);
+    expect(JSON.parse(run.outputs.report).result).toBe('fail');
   });
 
   it('with no inputs at all, says which are required', async () => {
