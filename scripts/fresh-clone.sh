@@ -2,7 +2,8 @@
 # What a new contributor gets: clones this repository's committed HEAD (or the ref given) into an
 # empty temporary directory — nothing beside it, so no ../shared — then runs the README's
 # `npm ci` and the unit suite there, and prints how long each took. Uncommitted changes are not
-# in the clone. The directory is removed afterwards (KEEP=1 keeps it).
+# in the clone. The directory is removed afterwards (KEEP=1 keeps it). BUILD=1 rebuilds dist/
+# before the tests (for a branch whose committed dist/ is older than its src/).
 #   bash scripts/fresh-clone.sh [ref]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,6 +21,11 @@ cd "$dir"
 t=$SECONDS
 npm ci --no-audit --no-fund
 npm_ci=$((SECONDS - t))
+if [[ -n "${BUILD:-}" ]]; then
+  t=$SECONDS
+  npm run build >/dev/null
+  echo "fresh-clone: npm run build $((SECONDS - t)) s" >&2
+fi
 t=$SECONDS
 status=0
 npm run test:unit || status=$?
