@@ -15,7 +15,7 @@ dir="$parent/bifrost-aks-deploy"
 started=$SECONDS
 git clone -q --no-checkout "$repo" "$dir"
 git -C "$dir" checkout -q --detach "$commit"
-echo "fresh-clone: $commit in $dir (beside it: $(ls -A "$parent" | tr '\n' ' '))" >&2
+echo "fresh-clone: $commit in $dir (beside it: $(find "$parent" -mindepth 1 -maxdepth 1 -printf '%f '))" >&2
 
 cd "$dir"
 t=$SECONDS

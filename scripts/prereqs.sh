@@ -37,8 +37,9 @@ version_of() {
 
 # version_ge <have> <want>: numeric, field by field.
 version_ge() {
-  local IFS=. i
-  local -a have=($1) want=($2)
+  local i have want
+  IFS=. read -ra have <<<"$1"
+  IFS=. read -ra want <<<"$2"
   for ((i = 0; i < ${#want[@]}; i++)); do
     ((10#${have[i]:-0} > 10#${want[i]})) && return 0
     ((10#${have[i]:-0} < 10#${want[i]})) && return 1
