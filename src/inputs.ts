@@ -789,6 +789,10 @@ function readAzureSettings(
 function readKubeconfig(inputs: InputReader): string | undefined {
   const value = inputs.raw('kubeconfig');
   if (value === '') return undefined;
+  if (Buffer.byteLength(value, 'utf8') > MAX_CONFIG_BYTES) {
+    inputs.report('kubeconfig', 'is larger than 1 MiB', "a kubeconfig file's content (a few KiB)");
+    return undefined;
+  }
   if (!value.includes('\n') && !value.startsWith('{')) {
     inputs.report(
       'kubeconfig',

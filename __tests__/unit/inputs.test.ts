@@ -520,6 +520,13 @@ describe('config input', () => {
     },
   );
 
+  it('refuses a kubeconfig over 1 MiB without echoing it', () => {
+    const problems = problemsFor({ kubeconfig: `users:\n- token: ${'t'.repeat(1024 * 1024)}\n` });
+    expect(problems).toEqual([
+      expect.objectContaining({ input: 'kubeconfig', problem: 'is larger than 1 MiB' }),
+    ]);
+  });
+
   it('reads a config nested 50,000 deep without overflowing the stack', () => {
     const deep = `{"a":${'['.repeat(50_000)}"sk-live-DEEP-SECRET"${']'.repeat(50_000)}}`;
     expect(settingsFor({ config: deep }).workload.config!.json).toBe(deep);
