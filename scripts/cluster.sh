@@ -277,6 +277,7 @@ cmd_up() {
       grep -qa -- --token-auth-file "/proc/$(pid_of kube-apiserver)/cmdline" || # aks-entra
         log "warning: kube-apiserver runs without --token-auth-file (started before it was added): 'down' then 'up' to add it"
       pod_network up || true # pod-network: idempotent; a cluster started before it gets it now
+      node_ephemeral_storage
       log "already running (kubeconfig $KUBECONFIG_PATH)"; return 0
     fi
   fi
@@ -365,9 +366,20 @@ EOF
     --tls-cert-file="$PKI/kwok-serving.crt" --tls-private-key-file="$PKI/kwok-serving.key" \
     --cidr="$POD_CIDR" --enable-crds=Logs --node-lease-duration-seconds=40
   wait_for kwok 60 node_ready
+  node_ephemeral_storage
   for name in kube-controller-manager kube-scheduler; do pid_of "$name" >/dev/null || {
     tail -n 25 "$LOGS/$name.log" >&2; die "$name exited"; }; done
   log "up: kubeconfig $KUBECONFIG_PATH"
+}
+
+# Rendered pods request ephemeral-storage; a node that reports none leaves them Pending. kwok's
+# node-initialize stage sets capacity only on a node without one, and never re-initialises a
+# node kept in etcd from an earlier start, so the status is patched on every `up` (idempotent).
+readonly NODE_EPHEMERAL_STORAGE=1Ti
+node_ephemeral_storage() {
+  kubectl_admin patch node "$NODE_NAME" --subresource=status --type=merge -p \
+    "{\"status\":{\"capacity\":{\"ephemeral-storage\":\"$NODE_EPHEMERAL_STORAGE\"},\"allocatable\":{\"ephemeral-storage\":\"$NODE_EPHEMERAL_STORAGE\"}}}" \
+    >/dev/null || log "warning: could not set ephemeral-storage on node $NODE_NAME"
 }
 
 node_ready() { # kwok serves, and the node it manages reports Ready (not a stale status from etcd)

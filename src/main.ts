@@ -20,6 +20,7 @@ import { findHint, formatHint, hintById } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
 import type { AppliedObject, JobOutcome, RolloutOutcome } from './kube.js';
 import { ApplyConflictError, formatEvents, KubeClient, KubeError } from './kube.js';
+import { maskSecretConfig, maskSecretInputs, redactSecrets } from './redact.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import type { Core, RunReport } from './report.js';
@@ -38,6 +39,11 @@ export interface Dependencies {
 export async function run(
   { core, env, now = () => new Date() }: Dependencies = { core: actionsCore, env: process.env },
 ): Promise<void> {
+  // Secret inputs are masked before anything can print them, even a validation message.
+  maskSecretInputs(
+    (value) => core.setSecret(value),
+    (name) => core.getInput(name),
+  );
   let settings: Settings;
   try {
     settings = readSettings((name) => core.getInput(name), env);
@@ -50,8 +56,9 @@ export async function run(
     }
     throw error;
   }
-  if (settings.workload.config) maskConfig(core, settings.workload.config.json);
-  if (settings.kubeconfig) core.setSecret(settings.kubeconfig);
+  // A config read from a file is known only now.
+  if (settings.workload.config)
+    maskSecretConfig((value) => core.setSecret(value), settings.workload.config.json);
 
   const report: RunReport = {
     mode: settings.mode,
@@ -76,10 +83,11 @@ export async function run(
       let azure: AzureConnection | undefined;
       const connect = () =>
         (azure ??= connectAzure(settings, { getIdToken: (audience) => core.getIDToken(audience), env }));
-      const access = await resolveClusterAccess(settings, () => ({
-        arm: connect().arm,
-        credential: connect().login.credential,
-      }));
+      const access = await resolveClusterAccess(
+        settings,
+        () => ({ arm: connect().arm, credential: connect().login.credential }),
+        (value) => core.setSecret(value),
+      );
       core.info(`Cluster: ${access.description}`);
       const kube = new KubeClient(access.kubeConfig, settings.control.fieldManager);
       const arm = hasAzureAccess(settings) ? connect().arm : undefined;
@@ -207,17 +215,18 @@ async function refreshFailure(
   const { namespace } = settings.names;
   const pods = await kube.jobPods(namespace, jobName);
   const pod = pods[0]?.metadata?.name;
-  const log = pod ? await kube.logTail(namespace, pod, REFRESHER_CONTAINER) : '';
+  const log = redactSecrets(pod ? await kube.logTail(namespace, pod, REFRESHER_CONTAINER) : '');
   const events = formatEvents([
     ...(await kube.eventsFor(namespace, jobName)),
     ...(pod ? await kube.eventsFor(namespace, pod) : []),
-  ]);
-  const what =
+  ]).map(redactSecrets);
+  const what = redactSecrets(
     outcome.status === 'stuck'
       ? `Refresher pod ${outcome.stuck.pod} is stuck: ${outcome.stuck.reason}: ${outcome.stuck.message}`
       : outcome.status === 'failed'
         ? `Job ${jobName} failed: ${outcome.reason}${outcome.message ? `: ${outcome.message}` : ''}`
-        : `Job ${jobName} did not complete`;
+        : `Job ${jobName} did not complete`,
+  );
   const evidence = [
     ...(log.trim()
       ? [
@@ -247,8 +256,9 @@ async function rolloutFailure(
 ): Promise<ActionFailure> {
   const { namespace, deployment, pullSecret, cronJob } = settings.names;
   if (outcome.status === 'stuck') {
-    const { pod, reason, message } = outcome.stuck;
-    const events = formatEvents(await kube.eventsFor(namespace, pod));
+    const { pod, reason } = outcome.stuck;
+    const message = redactSecrets(outcome.stuck.message);
+    const events = formatEvents(await kube.eventsFor(namespace, pod)).map(redactSecrets);
     const hint = findHint([reason, message, ...events].join('\n'));
     const pullHint = `Check that Secret ${pullSecret} exists and is fresh (the refresh CronJob ${cronJob} must be succeeding: kubectl get jobs -n ${namespace}), that the image tag exists, and that the GCP service account may read the repository.`;
     return new ActionFailure(
@@ -326,17 +336,6 @@ async function writeManifests(
   return file;
 }
 
-/** The runner masks a multi-line value line by line at best: also mask every string value in
- * the config (provider keys, connection strings) wherever it could appear. */
-function maskConfig(core: Core, json: string): void {
-  core.setSecret(json);
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string' && value.length >= 8) core.setSecret(value);
-    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
-  };
-  visit(JSON.parse(json));
-}
-
 function applySummary(applied: AppliedObject[]): string {
   const counts = new Map<string, number>();
   for (const a of applied) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
@@ -345,6 +344,7 @@ function applySummary(applied: AppliedObject[]): string {
 
 function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
   if (error instanceof ActionFailure) return error;
+  if (error instanceof InputError) return new ActionFailure('Invalid input', error.message);
   if (error instanceof ApplyConflictError) {
     return new ActionFailure(
       'Field conflict',
