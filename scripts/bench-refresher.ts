@@ -138,7 +138,9 @@ async function refreshJobs(kubeConfig: KubeConfig, old: OldRefresher | string): 
         const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
         const run = executor.executed.find((e) => e.pod.startsWith(`${jobName}-`))?.run;
         if (result.status !== 'complete' || run?.exitCode !== 0) {
-          throw new Error(`${variant} refresh Job ${jobName} did not complete:\n${run?.stdout}\n${run?.stderr}`);
+          throw new Error(
+            `${variant} refresh Job ${jobName} did not complete:\n${run?.stdout}\n${run?.stderr}`,
+          );
         }
         job[variant].push(elapsed);
         container[variant].push(run.durationMs ?? NaN);
@@ -190,7 +192,9 @@ async function main(): Promise<void> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const old = await loadOldRefresher();
-  console.log(`node ${process.version}; old refresher: ${typeof old === 'string' ? old : `${OLD_COMMIT}:src/refresher.ts`}`);
+  console.log(
+    `node ${process.version}; old refresher: ${typeof old === 'string' ? old : `${OLD_COMMIT}:src/refresher.ts`}`,
+  );
   await refreshJobs(kubeConfig, old);
   await reruns(kubeConfig);
 }

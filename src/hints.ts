@@ -248,7 +248,8 @@ export const HINTS: readonly Hint[] = [
   {
     id: 'refresher-node-missing',
     title: 'Refresher image has no node',
-    match: /exec: "\/nodejs\/bin\/node": stat \/nodejs\/bin\/node: no such file or directory|\/nodejs\/bin\/node: not found/,
+    match:
+      /exec: "\/nodejs\/bin\/node": stat \/nodejs\/bin\/node: no such file or directory|\/nodejs\/bin\/node: not found/,
     fix:
       'The container runtime could not start /nodejs/bin/node: the image given as refresher-image is not a distroless ' +
       'Node.js image. Leave refresher-image empty for the default gcr.io/distroless/nodejs22-debian12:nonroot (pinned by ' +

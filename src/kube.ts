@@ -210,10 +210,8 @@ export class KubeClient {
       (entry) => entry.manager === this.fieldManager && entry.operation === 'Apply',
     );
     // managedFields times have one-second resolution.
-    const writtenNow =
-      !answer || !Number.isFinite(answer.date) || time(ours?.time) >= answer.date - 1000;
-    const action: ApplyAction =
-      answer?.status === 201 ? 'created' : writtenNow ? 'configured' : 'unchanged';
+    const writtenNow = !answer || !Number.isFinite(answer.date) || time(ours?.time) >= answer.date - 1000;
+    const action: ApplyAction = answer?.status === 201 ? 'created' : writtenNow ? 'configured' : 'unchanged';
     return [{ kind, name: metadata.name ?? '', namespace: metadata.namespace, action }, after];
   }
 

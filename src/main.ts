@@ -155,7 +155,9 @@ async function deploy(
     const jobName = initialJobName(settings);
     report.jobName = jobName;
     await group(core, 'Initial refresh of the pull secret', async () => {
-      core.info(`Creating Job ${names.namespace}/${jobName} from CronJob ${names.cronJob} (${decision.reason})`);
+      core.info(
+        `Creating Job ${names.namespace}/${jobName} from CronJob ${names.cronJob} (${decision.reason})`,
+      );
       const cronJob = live.find((o): o is V1CronJob => o.kind === 'CronJob')!;
       const outcome = await runJob(kube, cronJob, jobName, deadline);
       if (outcome.status !== 'complete') throw await refreshFailure(kube, settings, jobName, outcome);

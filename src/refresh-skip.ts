@@ -13,8 +13,7 @@ export const REFRESH_SKIP_SLACK_MINUTES = 5;
 export const REFRESH_SKIPPED = 'skipped (fresh, written by this refresher spec)';
 
 export type RefreshDecision =
-  | { run: true; reason: string }
-  | { run: false; reason: string; expiresAt: string };
+  { run: true; reason: string } | { run: false; reason: string; expiresAt: string };
 
 /** The refresher spec hash the rendered CronJob will record on the Secret. */
 export function renderedRefresherSpec(cronJob: V1CronJob): string | undefined {
@@ -43,6 +42,9 @@ export function decideInitialRefresh(
   const periodMinutes = schedulePeriodMinutes(cronJob.spec?.schedule ?? '');
   const needed = now.getTime() + (periodMinutes + REFRESH_SKIP_SLACK_MINUTES) * 60_000;
   if (!Number.isFinite(expires) || expires < needed)
-    return { run: true, reason: `the token expires ${expiresAt || 'at an unknown time'}, before the next run` };
+    return {
+      run: true,
+      reason: `the token expires ${expiresAt || 'at an unknown time'}, before the next run`,
+    };
   return { run: false, reason: REFRESH_SKIPPED, expiresAt };
 }

@@ -352,7 +352,9 @@ describe('refresher preview contract (serve-previews), on a real control plane',
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`preview namespace ${refused} refused Secret ar-pull-secret: HTTP 403`);
     await expect(core.readNamespacedSecret({ name: 'ar-pull-secret', namespace: refused })).rejects.toThrow();
-    await expect(core.readNamespacedSecret({ name: 'ar-pull-secret', namespace: unlabelled })).rejects.toThrow();
+    await expect(
+      core.readNamespacedSecret({ name: 'ar-pull-secret', namespace: unlabelled }),
+    ).rejects.toThrow();
     for (const t of gcp.issuedAccessTokens) expect(log(run)).not.toContain(t);
   });
 

@@ -4,7 +4,12 @@
 
 import path from 'node:path';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
-import { impersonationUrl, JWT_SUBJECT_TOKEN_TYPE, subjectTokenPath, workloadIdentityAudience } from '../gcp.js';
+import {
+  impersonationUrl,
+  JWT_SUBJECT_TOKEN_TYPE,
+  subjectTokenPath,
+  workloadIdentityAudience,
+} from '../gcp.js';
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../settings.js';
 import { newestFirst } from './jobs.js';
 import type { ClusterSnapshot } from './snapshot.js';
