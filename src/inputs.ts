@@ -14,6 +14,7 @@ import {
   registryHostForRegion,
 } from './gcp.js';
 import { looksInline } from './redact.js';
+import { DEFAULT_REFRESHER_IMAGE, isGcloudRefresherImage } from './refresher.js';
 import type {
   AzureSettings,
   BifrostConfig,
@@ -54,7 +55,8 @@ export const INPUT_DEFAULTS = {
   'cpu-limit': '1000m',
   'memory-limit': '2Gi',
   'refresh-schedule': '*/30 * * * *',
-  'refresher-image': 'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
+  'refresher-image': DEFAULT_REFRESHER_IMAGE,
+  'serve-previews': 'false',
   'pod-security': 'restricted',
   // cluster
   kubeconfig: '',
@@ -78,6 +80,7 @@ export const INPUT_DEFAULTS = {
   timeout: '10m',
   wait: 'true',
   'force-conflicts': 'false',
+  'force-refresh': 'false',
 } as const;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -224,7 +227,7 @@ const IMAGE_TAG = regexRule(
 const IMAGE_REFERENCE = regexRule(
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
   'is not an image reference',
-  'registry/path/name[:tag][@sha256:digest], e.g. gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
+  'registry/path/name[:tag][@sha256:digest], e.g. gcr.io/distroless/nodejs22-debian12:nonroot',
 );
 
 // Azure naming rules (Microsoft.Resources and Microsoft.ContainerService / ManagedIdentity docs).
@@ -534,7 +537,8 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     config: readBifrostConfig(inputs, env),
     resources,
     refreshSchedule: inputs.checked('refresh-schedule', CRON).split(/\s+/).join(' '),
-    refresherImage: inputs.checked('refresher-image', IMAGE_REFERENCE),
+    refresherImage: readRefresherImage(inputs),
+    servePreviews: inputs.boolean('serve-previews'),
     tokenLifetimeSeconds: GCP_ACCESS_TOKEN_LIFETIME_SECONDS,
     podSecurity: inputs.oneOf<PodSecurityLevel>('pod-security', ['restricted', 'baseline', 'none']),
   };
@@ -562,6 +566,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     timeoutSeconds: (TIMEOUT.accepts(timeout) && parseDurationSeconds(timeout)) || 600,
     wait: inputs.boolean('wait'),
     forceConflicts: inputs.boolean('force-conflicts'),
+    forceRefresh: inputs.boolean('force-refresh'),
     fieldManager: 'bifrost-aks-deploy',
     runId: readEnv(inputs, env, 'GITHUB_RUN_ID', 'local'),
     runAttempt: readEnv(inputs, env, 'GITHUB_RUN_ATTEMPT', '1'),
@@ -569,6 +574,21 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
 
   if (inputs.problems.length > 0) throw new InputError(inputs.problems);
   return { mode, names, identity, workload, azure, control, ...(kubeconfig ? { kubeconfig } : {}) };
+}
+
+/** The refresher runs `node refresh.mjs`: an old gcloud + kubectl image has no node to run it. */
+function readRefresherImage(inputs: InputReader): string {
+  const image = inputs.checked('refresher-image', IMAGE_REFERENCE);
+  if (isGcloudRefresherImage(image)) {
+    inputs.report(
+      'refresher-image',
+      `${quote(image)} is a gcloud image: the refresher is now a Node.js script (refresh.mjs) run by ` +
+        '/nodejs/bin/node, which gcloud images do not have',
+      `an image with node at /nodejs/bin/node; leave the input empty for the default ${DEFAULT_REFRESHER_IMAGE} ` +
+        '(or mirror that image into your registry and give its reference)',
+    );
+  }
+  return image;
 }
 
 /** Pool/provider ids: explicit, or derived from the hub slug (which can make them too long). */

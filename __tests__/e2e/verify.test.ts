@@ -509,7 +509,7 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
       /^Job seed-style-run is retrying: [12] pod\(s\) failed so far \(backoffLimit 2\)\n/,
     );
     expect(cron.evidence).toContain(
-      'ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token is missing or empty',
+      'ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token is missing',
     );
     expectVerdict(afterRun, ['refresher-workload-identity-label', 'refresher-identity-injection']);
 
@@ -640,10 +640,11 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     // The refresher's own output, read back through pods/log.
     expect(log).toMatch(new RegExp(`pod ${jobName}-\\w+ log tail:\nstep: check inputs\n`));
     expect(log).toContain('step: get access token');
+    // IAM Credentials' own answer, printed by refresh.mjs.
+    expect(log).toContain('error: IAM Credentials answered HTTP 403');
     expect(log).toContain(
-      "Permission \\'iam.serviceAccounts.getAccessToken\\' denied on resource (or it may not exist).",
+      "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
     );
-    expect(log).toContain('error: gcloud could not get an access token');
     expect(check.hint).toBe(iamHint);
 
     // The fix: the service account the federated identity may impersonate.
