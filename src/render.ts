@@ -1,6 +1,6 @@
 // Settings → the Kubernetes objects of one install, as plain objects in apply order. Pure: no
 // I/O, no clock. Objects are never built from YAML text, so no input can add a key or an
-// object; toYamlStream serializes them with a YAML library for the `render` mode and for review.
+// object; toYamlStream serializes them (src/yaml-writer.ts) for the `render` mode and for review.
 // Names, paths and ports keep the seed page's values; each deliberate change cites its defect
 // id from docs/SEED-REVIEW.md (the seed test lists every one).
 import type {
@@ -22,9 +22,9 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import YAML from 'yaml';
 import { credentialConfig } from './gcp.js';
 import { REFRESHER_CONTAINER, REFRESHER_PATHS, refresherEnv, refresherScript } from './refresher.js';
+import { toYamlDocument } from './yaml-writer.js';
 import {
   AZURE_TOKEN_EXCHANGE_AUDIENCE,
   CONFIG_CHECKSUM_ANNOTATION,
@@ -72,16 +72,11 @@ export function render(settings: Settings): Rendered {
   return { objects, warnings: warnings(settings) };
 }
 
-/** One YAML document per object, `---` separated. YAML 1.1 quoting, so kubectl's parser reads
- * strings such as `on`/`yes`/`0755` back as strings too; no anchors or aliases. */
+/** One YAML document per object, `---` separated, by src/yaml-writer.ts: strings quoted so
+ * YAML 1.1 (kubectl's parser) and 1.2 readers both read `on`/`yes`/`0755` back as strings; no
+ * anchors or aliases. */
 export function toYamlStream(objects: readonly KubernetesObject[]): string {
-  return objects
-    .map((object) =>
-      new YAML.Document(object, { version: '1.1', aliasDuplicateObjects: false }).toString({
-        lineWidth: 0,
-      }),
-    )
-    .join('---\n');
+  return objects.map((object) => toYamlDocument(object)).join('---\n');
 }
 
 /** Copies with every Secret value replaced, for manifests written to disk or logs. */

@@ -1,0 +1,71 @@
+// `npm run build`: type-check, bundle with ncc into dist/, then minify every chunk (issue 11, cold
+// start: the runner parses dist on every step). The same source gives byte-identical dist on every
+// run (CI rebuilds and diffs it): ncc's ids are deterministic, the minifier is, and the file list
+// is sorted.
+//   - `open` is external: only @azure/identity's interactive browser sign-in imports it (with a
+//     dynamic import), which the action never uses; bundling it added a chunk and a copy of the
+//     `xdg-open` shell script. Reaching that import would fail with "Cannot find package 'open'".
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
+/** Packages left out of the bundle; see the header. */
+const EXTERNALS = ['open'];
+
+function step(label: string, run: () => void): void {
+  const started = Date.now();
+  run();
+  console.log(`build: ${label} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+step('tsc --noEmit', () => execFileSync(bin('tsc'), ['--noEmit'], { cwd: root, stdio: 'inherit' }));
+rmSync(dist, { recursive: true, force: true });
+step('ncc', () =>
+  execFileSync(
+    bin('ncc'),
+    [
+      'build',
+      'src/index.ts',
+      '-o',
+      'dist',
+      '--license',
+      'licenses.txt',
+      '--no-cache',
+      '--quiet',
+      ...EXTERNALS.flatMap((name) => ['-e', name]),
+    ],
+    { cwd: root, stdio: 'inherit' },
+  ),
+);
+
+const chunks = readdirSync(dist)
+  .filter((file) => file.endsWith('.js'))
+  .sort();
+step(`minify ${chunks.length} chunks`, () => {
+  for (const file of chunks) {
+    const full = path.join(dist, file);
+    const { code } = transformSync(readFileSync(full, 'utf8'), {
+      minify: true,
+      // Every chunk is an ES module (dist/package.json says "type": "module").
+      format: 'esm',
+      target: 'node20',
+      // The licenses are collected in dist/licenses.txt.
+      legalComments: 'none',
+      charset: 'utf8',
+    });
+    writeFileSync(full, code);
+  }
+});
+
+let total = 0;
+for (const file of readdirSync(dist).sort()) {
+  const bytes = statSync(path.join(dist, file)).size;
+  if (file.endsWith('.js')) total += bytes;
+  console.log(`  ${file.padEnd(16)} ${(bytes / 1000).toFixed(0).padStart(6)} kB`);
+}
+console.log(`build: dist/*.js ${(total / 1e6).toFixed(2)} MB`);
