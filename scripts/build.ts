@@ -1,7 +1,7 @@
 // `npm run build`: type-check, bundle with ncc into dist/, then minify every chunk (issue 11, cold
 // start: the runner parses dist on every step). The same source gives byte-identical dist on every
-// run (CI rebuilds and diffs it): ncc's ids are deterministic, the minifier is, and the file list
-// is sorted.
+// run (CI rebuilds and diffs it): ncc's module and chunk ids are deterministic, so is terser, and
+// the chunks are minified in sorted order.
 //   - `open` is external: only @azure/identity's interactive browser sign-in imports it (with a
 //     dynamic import), which the action never uses; bundling it added a chunk and a copy of the
 //     `xdg-open` shell script. Reaching that import would fail with "Cannot find package 'open'".
@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transformSync } from 'esbuild';
+import { minify } from 'terser';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -46,21 +46,24 @@ step('ncc', () =>
 const chunks = readdirSync(dist)
   .filter((file) => file.endsWith('.js'))
   .sort();
-step(`minify ${chunks.length} chunks`, () => {
-  for (const file of chunks) {
-    const full = path.join(dist, file);
-    const { code } = transformSync(readFileSync(full, 'utf8'), {
-      minify: true,
-      // Every chunk is an ES module (dist/package.json says "type": "module").
-      format: 'esm',
-      target: 'node20',
-      // The licenses are collected in dist/licenses.txt.
-      legalComments: 'none',
-      charset: 'utf8',
-    });
-    writeFileSync(full, code);
-  }
-});
+// terser rather than esbuild's minifier: it drops the classes nothing references inside a chunk
+// (most of @kubernetes/client-node's generated API groups), 1.8 MB against 3.8 MB for that chunk.
+const started = Date.now();
+for (const file of chunks) {
+  const full = path.join(dist, file);
+  const { code } = await minify(readFileSync(full, 'utf8'), {
+    // Every chunk is an ES module (dist/package.json says "type": "module").
+    module: true,
+    ecma: 2020,
+    compress: true,
+    mangle: true,
+    // The licenses are collected in dist/licenses.txt.
+    format: { comments: false },
+  });
+  if (code === undefined) throw new Error(`terser returned nothing for ${file}`);
+  writeFileSync(full, code);
+}
+console.log(`build: minify ${chunks.length} chunks (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
 let total = 0;
 for (const file of readdirSync(dist).sort()) {

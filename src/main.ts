@@ -7,6 +7,7 @@ import { AzureError } from './azure/errors.js';
 import type { CheckResult } from './check-result.js';
 import { findHint, formatHint, hintById } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
+import type * as Kube from './kube.js';
 import type { AppliedObject, JobOutcome, KubeClient, RolloutOutcome } from './kube.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
@@ -17,7 +18,7 @@ import { EXPIRES_AT_ANNOTATION } from './settings.js';
 
 // The Kubernetes client, Azure (@azure/identity, MSAL) and the checks load only in the modes that
 // reach a cluster: an input error and `mode: render` never parse them (issue 11, cold start).
-let kubeModule: typeof import('./kube.js') | undefined;
+let kubeModule: typeof Kube | undefined;
 const loadKube = async () => (kubeModule ??= await import('./kube.js'));
 
 export interface Dependencies {

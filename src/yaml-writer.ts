@@ -34,6 +34,7 @@ function doubleQuoted(value: string): string {
  * content, it holds no character a block cannot carry, and it ends in at most one newline. */
 function literalBlock(value: string, indent: string): string | undefined {
   if (!value.includes('\n') || /^[\s]/.test(value) || value.endsWith('\n\n')) return undefined;
+  // eslint-disable-next-line no-control-regex -- these are exactly what a block cannot carry
   if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(value)) return undefined;
   const body = value.endsWith('\n') ? value.slice(0, -1) : value;
   const lines = body.split('\n').map((line) => (line ? indent + line : ''));

@@ -12,7 +12,14 @@ const NOT_PLAIN = [
   ...['%YAML', '@x', '`x`', '|', '>', '"q"', "'q'", '{a}', '[a]', 'a,b]', 'tab\tx', '\u2028', 'é'],
 ];
 
-const PLAIN = ['bifrost', 'app.kubernetes.io/part-of', 'https://sts.googleapis.com/v1/token', 'a b', 'v1', 'Always'];
+const PLAIN = [
+  'bifrost',
+  'app.kubernetes.io/part-of',
+  'https://sts.googleapis.com/v1/token',
+  'a b',
+  'v1',
+  'Always',
+];
 
 function roundTrips(data: object): void {
   const text = toYamlDocument(data);
@@ -41,12 +48,23 @@ describe('toYamlDocument', () => {
     expect(toYamlDocument({ data: { 'refresh.sh': script } })).toBe(
       'data:\n  refresh.sh: |\n    #!/bin/sh\n    set -eu\n\n      indented: yes\n    --- not a document\n    end\n',
     );
-    roundTrips({ a: 'no newline\nat end', b: 'two\n\n', c: ' leading\nspace', d: 'cr\r\nlf', e: 'x\u2028y\nz' });
+    roundTrips({
+      a: 'no newline\nat end',
+      b: 'two\n\n',
+      c: ' leading\nspace',
+      d: 'cr\r\nlf',
+      e: 'x\u2028y\nz',
+    });
   });
 
   it('writes nested collections, empty ones, numbers, booleans and null, leaving undefined out', () => {
     const data = {
-      spec: { containers: [{ name: 'a', args: ['-c', 'x y'], env: [] }, { name: 'b', ports: [{ port: 80 }] }] },
+      spec: {
+        containers: [
+          { name: 'a', args: ['-c', 'x y'], env: [] },
+          { name: 'b', ports: [{ port: 80 }] },
+        ],
+      },
       nested: [[1, 2], [], {}, null, [{ a: true }], 0.25],
       gone: undefined,
     };
