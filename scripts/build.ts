@@ -2,9 +2,10 @@
 // start: the runner parses dist on every step). The same source gives byte-identical dist on every
 // run (CI rebuilds and diffs it): ncc's module and chunk ids are deterministic, so is terser, and
 // the chunks are minified in sorted order.
-//   - `open` is external: only @azure/identity's interactive browser sign-in imports it (with a
-//     dynamic import), which the action never uses; bundling it added a chunk and a copy of the
-//     `xdg-open` shell script. Reaching that import would fail with "Cannot find package 'open'".
+// `open` is not bundled: only @azure/identity's interactive browser sign-in imports it, which the
+// action never uses, and it brought a chunk and a copy of the `xdg-open` script. package.json
+// overrides it with scripts/stubs/open (an npm override; an ncc external would be imported
+// eagerly by dist/index.js and fail on a runner, which has no node_modules).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,8 +15,6 @@ import { minify } from 'terser';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
-/** Packages left out of the bundle; see the header. */
-const EXTERNALS = ['open'];
 
 function step(label: string, run: () => void): void {
   const started = Date.now();
@@ -28,17 +27,7 @@ rmSync(dist, { recursive: true, force: true });
 step('ncc', () =>
   execFileSync(
     bin('ncc'),
-    [
-      'build',
-      'src/index.ts',
-      '-o',
-      'dist',
-      '--license',
-      'licenses.txt',
-      '--no-cache',
-      '--quiet',
-      ...EXTERNALS.flatMap((name) => ['-e', name]),
-    ],
+    ['build', 'src/index.ts', '-o', 'dist', '--license', 'licenses.txt', '--no-cache', '--quiet'],
     { cwd: root, stdio: 'inherit' },
   ),
 );

@@ -1,5 +1,6 @@
 // What the bundle loads (issue 11, cold start): `open` and its `xdg-open` copy are not in dist,
-// and an input error or `mode: render` reads no chunk of @kubernetes/client-node or Azure. A
+// nothing is loaded from outside dist (a runner has no node_modules),
+// an input error or `mode: render` reads no chunk of @kubernetes/client-node or Azure. A
 // module hook (node:module register) records every file the action's process loads.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -40,7 +41,9 @@ beforeAll(async () => {
 });
 
 /** The dist files (names) one run of the action loads. */
-async function loadedChunks(inputs: Record<string, string>): Promise<{ files: string[]; exitCode: number }> {
+async function loadedChunks(
+  inputs: Record<string, string>,
+): Promise<{ files: string[]; outside: string[]; exitCode: number }> {
   const log = path.join(hookDir, `loaded-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
   writeFileSync(log, '');
   const run = await runAction({
@@ -50,11 +53,12 @@ async function loadedChunks(inputs: Record<string, string>): Promise<{ files: st
       LOADED_LOG: log,
     },
   });
-  const files = readFileSync(log, 'utf8')
-    .split('\n')
-    .filter((url) => url.startsWith(pathToFileURL(dist).href + '/'))
-    .map((url) => path.basename(new URL(url).pathname));
-  return { files: [...new Set(files)].sort(), exitCode: run.exitCode };
+  const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const inDist = (url: string) => url.startsWith(pathToFileURL(dist).href + '/');
+  const files = urls.filter(inDist).map((url) => path.basename(new URL(url).pathname));
+  // The runner has no node_modules: anything loaded from outside dist/ would fail there.
+  const outside = urls.filter((url) => !inDist(url) && !url.startsWith(pathToFileURL(hookDir).href));
+  return { files: [...new Set(files)].sort(), outside, exitCode: run.exitCode };
 }
 
 describe('dist', () => {
@@ -68,8 +72,9 @@ describe('dist', () => {
     ['an input error', {}, 1],
     ['mode render', { ...IDENTITY_INPUTS, mode: 'render' }, 0],
   ])('%s loads no chunk of the Kubernetes client or Azure', async (_label, inputs, expectedExit) => {
-    const { files, exitCode } = await loadedChunks(inputs);
+    const { files, outside, exitCode } = await loadedChunks(inputs);
     expect(exitCode).toBe(expectedExit);
+    expect(outside).toEqual([]);
     expect(files).toContain('index.js'); // the hook saw the bundle (else the test would be vacuous)
     for (const [library, marker] of Object.entries(MARKERS)) {
       const carriers = chunksWith(marker);
