@@ -30,6 +30,7 @@ interface Sample {
   wallMs: number;
   rssMiB: number;
   exitCode: number;
+  stdout: string;
 }
 
 const median = (values: number[]) => {
@@ -52,6 +53,7 @@ function measure(script: string, env: NodeJS.ProcessEnv, cwd: string): Sample {
     cpuMs: (Number(line[2]) + Number(line[3])) * 1000,
     rssMiB: Number(line[4]) / 1024,
     exitCode: result.status ?? -1,
+    stdout: result.stdout,
   };
 }
 
@@ -68,7 +70,8 @@ function buildFloor(out: string): string {
     cwd: source,
     stdio: 'inherit',
   });
-  return path.join(out, 'index.js');
+  // ncc names the output after the source: index.mjs.
+  return path.join(out, 'index.mjs');
 }
 
 /** google-github-actions/auth's published dist, from the local mirror; undefined when absent. */
@@ -127,10 +130,23 @@ function coldStart(rows: Row[]): void {
         samples[name].push(commands[name]());
       }
     }
-    const expectExit = { 'input error': 1, render: 0, floor: 1, 'google auth': 1 } as Record<string, number>;
+    // Each command must end the way it should (else the figures would time a crash).
+    const expected: Record<string, [exitCode: number, stdout: string]> = {
+      'input error': [1, '::error title=Invalid input::'],
+      render: [0, ''],
+      floor: [1, '::error::Input required and not supplied: name'],
+      'google auth': [1, '::error::'],
+    };
     for (const name of names) {
-      const wrong = samples[name].filter((s) => s.exitCode !== expectExit[name]).length;
-      if (wrong) throw new Error(`${name}: ${wrong} run(s) exited other than ${expectExit[name]}`);
+      const [exitCode, text] = expected[name];
+      const wrong = samples[name].find(
+        (s) =>
+          s.exitCode !== exitCode || !s.stdout.includes(text) || (!exitCode && s.stdout.includes('::error')),
+      );
+      if (wrong)
+        throw new Error(
+          `${name}: exited ${wrong.exitCode} (expected ${exitCode}): ${wrong.stdout.slice(-500)}`,
+        );
     }
     const fig = (name: string, key: keyof Sample) => median(samples[name].map((s) => s[key]));
     const ms = (value: number) => `${value.toFixed(0)} ms`;
