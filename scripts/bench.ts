@@ -58,7 +58,8 @@ function measure(script: string, env: NodeJS.ProcessEnv, cwd: string): Sample {
 }
 
 /** The floor: @actions/core reading one required input, bundled by the same ncc. Its source lives
- * in the repo's ignored .local/ so that ncc resolves @actions/core from node_modules. */
+ * in the repo's ignored .local/ (only while ncc runs) so that ncc resolves @actions/core from
+ * node_modules. */
 function buildFloor(out: string): string {
   const source = path.join(repoRoot, '.local/bench-floor');
   mkdirSync(source, { recursive: true });
@@ -66,10 +67,14 @@ function buildFloor(out: string): string {
     path.join(source, 'index.mjs'),
     "import * as core from '@actions/core';\ntry {\n  core.getInput('name', { required: true });\n} catch (error) {\n  core.setFailed(error.message);\n}\n",
   );
-  execFileSync(path.join(repoRoot, 'node_modules/.bin/ncc'), ['build', 'index.mjs', '-o', out, '--quiet'], {
-    cwd: source,
-    stdio: 'inherit',
-  });
+  try {
+    execFileSync(path.join(repoRoot, 'node_modules/.bin/ncc'), ['build', 'index.mjs', '-o', out, '--quiet'], {
+      cwd: source,
+      stdio: 'inherit',
+    });
+  } finally {
+    rmSync(source, { recursive: true, force: true }); // else eslint . would find it
+  }
   // ncc names the output after the source: index.mjs.
   return path.join(out, 'index.mjs');
 }
