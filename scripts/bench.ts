@@ -153,7 +153,8 @@ function coldStart(rows: Row[]): void {
           `${name}: exited ${wrong.exitCode} (expected ${exitCode}): ${wrong.stdout.slice(-500)}`,
         );
     }
-    const fig = (name: string, key: keyof Sample) => median(samples[name].map((s) => s[key]));
+    const fig = (name: string, key: 'cpuMs' | 'wallMs' | 'rssMiB') =>
+      median(samples[name].map((s) => s[key]));
     const ms = (value: number) => `${value.toFixed(0)} ms`;
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
     for (const path of ['input error', 'render']) {
