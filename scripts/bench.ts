@@ -1,56 +1,206 @@
-// `npm run bench`: figures for the action, printed side by side from one run (these machines are
-// noisy: read the ratios). Needs the local control plane (started here if it is not running).
-//   - dist/index.js size;
-//   - cold start: `node dist/index.js` with no inputs (ends in the input error) vs bare `node -e 0`;
-//   - deploy into a fresh namespace vs a no-change re-run, ROUNDS rounds, each in a new namespace.
+// `npm run bench`: the action's figures side by side from one run, as one table (these machines
+// are noisy and shared: read the ratios, and CPU time before wall time). Run `npm run build` first.
+//   - bundle: dist/*.js in bytes (all chunks);
+//   - cold start of `node dist/index.js` on the input-error path (no inputs) and in `mode: render`,
+//     against google-github-actions/auth's published dist (its input error; from the local mirror,
+//     copied into a temp dir, never committed) and a floor that any JavaScript action pays (an ncc
+//     bundle of @actions/core that reads one required input and fails, built here). Each round
+//     runs every command once, in a rotating order; the table gives medians of CPU time
+//     (user+sys), wall time and peak RSS, measured by GNU time;
+//   - deploy into a fresh namespace vs a no-change re-run, then `mode: verify` (wall time and the
+//     API requests of its checks), ROUNDS rounds, each in a new namespace on the local control
+//     plane (started if not running). BENCH_COLD_ONLY=1 skips this part.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { repoRoot } from '../__tests__/support/action.js';
+import { IDENTITY_INPUTS } from '../__tests__/support/fixtures.js';
 import { startWorld } from '../__tests__/support/world.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 7);
+const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
+const GOOGLE_AUTH_MIRROR = '/work/.mirror/google-github-actions+auth/repo';
+const GOOGLE_AUTH_COMMIT = 'fc21748';
+const TIME = '/usr/bin/time';
 
-function stats(samples: number[]): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  return `median ${median.toFixed(0)} ms (min ${sorted[0].toFixed(0)}, max ${sorted.at(-1)!.toFixed(0)}, n=${sorted.length})`;
+interface Sample {
+  cpuMs: number;
+  wallMs: number;
+  rssMiB: number;
+  exitCode: number;
+  stdout: string;
 }
 
-function median(samples: number[]): number {
-  return [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** One process under GNU time: CPU = user + sys, peak RSS = max resident set size. */
+function measure(script: string, env: NodeJS.ProcessEnv, cwd: string): Sample {
+  const result = spawnSync(TIME, ['-f', 'BENCH %e %U %S %M', process.execPath, script], {
+    env,
+    cwd,
+    encoding: 'utf8',
+  });
+  const line = /BENCH ([\d.]+) ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(result.stderr);
+  if (!line) throw new Error(`${TIME} printed no figures for ${script}: ${result.stderr.slice(-500)}`);
+  return {
+    wallMs: Number(line[1]) * 1000,
+    cpuMs: (Number(line[2]) + Number(line[3])) * 1000,
+    rssMiB: Number(line[4]) / 1024,
+    exitCode: result.status ?? -1,
+    stdout: result.stdout,
+  };
 }
 
-function timeCommand(args: string[], env: NodeJS.ProcessEnv): number {
-  const started = process.hrtime.bigint();
-  spawnSync(process.execPath, args, { env, stdio: 'ignore' });
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-async function main(): Promise<void> {
-  const dist = path.join(repoRoot, 'dist/index.js');
-  const bytes = readdirSync(path.dirname(dist))
-    .filter((file) => file.endsWith('.js'))
-    .reduce((sum, file) => sum + statSync(path.join(path.dirname(dist), file)).size, 0);
-  console.log(
-    `dist/*.js: ${(bytes / 1024 / 1024).toFixed(1)} MiB, index.js ${(statSync(dist).size / 1024 / 1024).toFixed(1)} MiB (node ${process.version})`,
+/** The floor: @actions/core reading one required input, bundled by the same ncc. Its source lives
+ * in the repo's ignored .local/ (only while ncc runs) so that ncc resolves @actions/core from
+ * node_modules. */
+function buildFloor(out: string): string {
+  const source = path.join(repoRoot, '.local/bench-floor');
+  mkdirSync(source, { recursive: true });
+  writeFileSync(
+    path.join(source, 'index.mjs'),
+    "import * as core from '@actions/core';\ntry {\n  core.getInput('name', { required: true });\n} catch (error) {\n  core.setFailed(error.message);\n}\n",
   );
-
-  // Interleaved, so both commands see the same machine load.
-  const bare: number[] = [];
-  const action: number[] = [];
-  const env = { PATH: process.env.PATH };
-  for (let i = 0; i < COLD_STARTS; i++) {
-    bare.push(timeCommand(['-e', '0'], env));
-    action.push(timeCommand([dist], env));
+  try {
+    execFileSync(path.join(repoRoot, 'node_modules/.bin/ncc'), ['build', 'index.mjs', '-o', out, '--quiet'], {
+      cwd: source,
+      stdio: 'inherit',
+    });
+  } finally {
+    rmSync(source, { recursive: true, force: true }); // else eslint . would find it
   }
-  console.log(`cold start, node -e 0:                      ${stats(bare)}`);
-  console.log(
-    `cold start, node dist/index.js (no inputs):  ${stats(action)}  ratio ${(median(action) / median(bare)).toFixed(1)}x`,
-  );
+  // ncc names the output after the source: index.mjs.
+  return path.join(out, 'index.mjs');
+}
 
+/** google-github-actions/auth's published dist, from the local mirror; undefined when absent. */
+function googleAuth(out: string): string | undefined {
+  try {
+    const file = path.join(out, 'index.js');
+    writeFileSync(
+      file,
+      execFileSync('git', ['-C', GOOGLE_AUTH_MIRROR, 'show', `${GOOGLE_AUTH_COMMIT}:dist/main/index.js`]),
+    );
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+function runnerEnv(dir: string, inputs: Record<string, string>): NodeJS.ProcessEnv {
+  const runnerTemp = mkdtempSync(path.join(dir, 'runner-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_OUTPUT: path.join(runnerTemp, 'output.txt'),
+    GITHUB_STEP_SUMMARY: path.join(runnerTemp, 'summary.md'),
+  };
+  writeFileSync(env.GITHUB_OUTPUT!, '');
+  writeFileSync(env.GITHUB_STEP_SUMMARY!, '');
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  return env;
+}
+
+type Row = [figure: string, ours: string, reference: string, ratio: string];
+
+function coldStart(rows: Row[]): void {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bifrost-bench-'));
+  try {
+    const dist = path.join(repoRoot, 'dist/index.js');
+    const floor = buildFloor(path.join(dir, 'floor'));
+    const google = googleAuth(mkdirSync(path.join(dir, 'google-auth'), { recursive: true })!);
+    if (!google)
+      console.log(`google auth's dist: mirror ${GOOGLE_AUTH_MIRROR} absent; its ratios are left out`);
+
+    const commands: Record<string, () => Sample> = {
+      'input error': () => measure(dist, runnerEnv(dir, {}), dir),
+      render: () => measure(dist, runnerEnv(dir, { ...IDENTITY_INPUTS, mode: 'render' }), dir),
+      floor: () => measure(floor, runnerEnv(dir, {}), dir),
+      ...(google ? { 'google auth': () => measure(google, runnerEnv(dir, {}), dir) } : {}),
+    };
+    const names = Object.keys(commands);
+    const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
+    for (let round = 0; round < COLD_STARTS; round++) {
+      // Rotate the order, so no command always runs first (or right after another).
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(round + i) % names.length];
+        samples[name].push(commands[name]());
+      }
+    }
+    // Each command must end the way it should (else the figures would time a crash).
+    const expected: Record<string, [exitCode: number, stdout: string]> = {
+      'input error': [1, '::error title=Invalid input::'],
+      render: [0, ''],
+      floor: [1, '::error::Input required and not supplied: name'],
+      'google auth': [1, '::error::'],
+    };
+    for (const name of names) {
+      const [exitCode, text] = expected[name];
+      const wrong = samples[name].find(
+        (s) =>
+          s.exitCode !== exitCode || !s.stdout.includes(text) || (!exitCode && s.stdout.includes('::error')),
+      );
+      if (wrong)
+        throw new Error(
+          `${name}: exited ${wrong.exitCode} (expected ${exitCode}): ${wrong.stdout.slice(-500)}`,
+        );
+    }
+    const fig = (name: string, key: 'cpuMs' | 'wallMs' | 'rssMiB') =>
+      median(samples[name].map((s) => s[key]));
+    const ms = (value: number) => `${value.toFixed(0)} ms`;
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    for (const path of ['input error', 'render']) {
+      for (const [label, key] of [
+        ['CPU', 'cpuMs'],
+        ['wall', 'wallMs'],
+      ] as const) {
+        const ours = fig(path, key);
+        const reference = [
+          google ? `google auth ${ms(fig('google auth', key))}` : 'google auth n/a',
+          `floor ${ms(fig('floor', key))}`,
+        ].join(' / ');
+        const ratios = [
+          google ? ratio(ours, fig('google auth', key)) : 'n/a',
+          ratio(ours, fig('floor', key)),
+        ].join(' / ');
+        rows.push([`cold start, ${path}, ${label}`, ms(ours), reference, ratios]);
+      }
+      const rss = fig(path, 'rssMiB');
+      rows.push([
+        `peak RSS, ${path}`,
+        `${rss.toFixed(1)} MiB`,
+        `${google ? `google auth ${fig('google auth', 'rssMiB').toFixed(1)} MiB / ` : ''}floor ${fig('floor', 'rssMiB').toFixed(1)} MiB`,
+        google ? ratio(rss, fig('google auth', 'rssMiB')) : '—',
+      ]);
+    }
+    rows.push(['cold start samples', `${COLD_STARTS} per command`, `node ${process.version}`, '—']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function bundle(rows: Row[]): void {
+  const dir = path.join(repoRoot, 'dist');
+  const files = readdirSync(dir).filter((file) => file.endsWith('.js'));
+  const bytes = files.reduce((sum, file) => sum + statSync(path.join(dir, file)).size, 0);
+  const index = statSync(path.join(dir, 'index.js')).size;
+  rows.push([
+    'bundle, dist/*.js',
+    `${(bytes / 1e6).toFixed(2)} MB in ${files.length} files`,
+    `index.js ${(index / 1e6).toFixed(2)} MB`,
+    '—',
+  ]);
+}
+
+async function deployAndVerify(rows: Row[]): Promise<void> {
   execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'up'], { stdio: 'inherit' });
   for (const match of execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], {
     encoding: 'utf8',
@@ -62,26 +212,67 @@ async function main(): Promise<void> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const fresh: number[] = [];
   const rerun: number[] = [];
+  const verify: number[] = [];
+  const requests: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const namespace = `bench-${Date.now().toString(36)}`;
     const world = await startWorld(namespace);
     try {
       const first = await world.run();
       const second = await world.run();
-      if (first.exitCode !== 0 || second.exitCode !== 0) {
-        throw new Error(`deploy failed in round ${round}:\n${first.stdout}\n${second.stdout}`);
+      const checked = await world.run({ mode: 'verify' });
+      if (first.exitCode !== 0 || second.exitCode !== 0 || checked.exitCode !== 0) {
+        throw new Error(
+          `a run failed in round ${round}:\n${first.stdout}\n${second.stdout}\n${checked.stdout}`,
+        );
       }
       fresh.push(first.durationMs);
       rerun.push(second.durationMs);
+      verify.push(checked.durationMs);
+      const report = JSON.parse(checked.outputs.report ?? '{}') as { stats?: { checkApiRequests?: number } };
+      if (typeof report.stats?.checkApiRequests === 'number') requests.push(report.stats.checkApiRequests);
     } finally {
       await world.close();
       await core.deleteNamespace({ name: namespace }).catch(() => undefined);
     }
   }
-  console.log(`deploy, fresh namespace:   ${stats(fresh)}`);
+  const ms = (values: number[]) =>
+    `${median(values).toFixed(0)} ms (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
+  rows.push(['deploy, fresh namespace', ms(fresh), `${ROUNDS} rounds`, '—']);
+  rows.push([
+    'deploy, no-change re-run',
+    ms(rerun),
+    'fresh deploy',
+    `${(median(rerun) / median(fresh)).toFixed(2)}×`,
+  ]);
+  rows.push([
+    'verify',
+    ms(verify),
+    requests.length ? `${median(requests)} API requests (checks)` : 'API requests n/a',
+    '—',
+  ]);
+}
+
+function print(rows: Row[]): void {
+  const header: Row = ['figure', 'ours', 'reference', 'ratio'];
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i].length)));
+  const line = (row: Row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   console.log(
-    `deploy, no-change re-run:  ${stats(rerun)}  ratio ${(median(rerun) / median(fresh)).toFixed(2)}x`,
+    [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'),
   );
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(path.join(repoRoot, 'dist/index.js')))
+    throw new Error('no dist/index.js: run `npm run build` first');
+  const rows: Row[] = [];
+  bundle(rows);
+  coldStart(rows);
+  if (process.env.BENCH_COLD_ONLY !== '1') {
+    print(rows); // the cold-start figures first, in case the cluster part fails
+    await deployAndVerify(rows);
+  }
+  print(rows);
 }
 
 main().then(

@@ -4,22 +4,12 @@ import * as actionsCore from '@actions/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AzureConnection, AzureFacts } from './azure.js';
-import {
-  AzureError,
-  bifrostTeamDetails,
-  azureChecks,
-  connectAzure,
-  ensureRefresherFederatedCredential,
-  gatherAzureFacts,
-  hasAzureAccess,
-  resolveClusterAccess,
-} from './azure.js';
+import { AzureError } from './azure/errors.js';
 import type { CheckResult } from './check-result.js';
-import { collectSnapshot, evaluateChecks } from './checks.js';
 import { findHint, formatHint, hintById } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
-import type { AppliedObject, JobOutcome, RolloutOutcome } from './kube.js';
-import { ApplyConflictError, formatEvents, KubeClient, KubeError } from './kube.js';
+import type * as Kube from './kube.js';
+import type { AppliedObject, JobOutcome, KubeClient, RolloutOutcome } from './kube.js';
 import { maskSecretConfig, maskSecretInputs, redactSecrets } from './redact.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
@@ -29,6 +19,11 @@ import { ActionFailure, annotate, group, setOutputs, writeSummary } from './repo
 import type { Settings } from './settings.js';
 import type { V1CronJob } from '@kubernetes/client-node';
 import { EXPIRES_AT_ANNOTATION } from './settings.js';
+
+// The Kubernetes client, Azure (@azure/identity, MSAL) and the checks load only in the modes that
+// reach a cluster: an input error and `mode: render` never parse them (issue 11, cold start).
+let kubeModule: typeof Kube | undefined;
+const loadKube = async () => (kubeModule ??= await import('./kube.js'));
 
 export interface Dependencies {
   core: Core & { getInput: (name: string) => string; getIDToken: (audience?: string) => Promise<string> };
@@ -81,6 +76,8 @@ export async function run(
     if (settings.mode === 'render') {
       report.manifestsPath = await writeManifests(settings, objects, env);
     } else {
+      const [{ KubeClient }, { bifrostTeamDetails, connectAzure, hasAzureAccess, resolveClusterAccess }] =
+        await Promise.all([loadKube(), import('./azure.js')]);
       // Signs in to Azure only when something needs Resource Manager.
       let azure: AzureConnection | undefined;
       const connect = () =>
@@ -259,6 +256,7 @@ async function refreshFailure(
   outcome: JobOutcome,
 ): Promise<ActionFailure> {
   const { namespace } = settings.names;
+  const { formatEvents } = await loadKube();
   const pods = await kube.jobPods(namespace, jobName);
   const pod = pods[0]?.metadata?.name;
   const log = redactSecrets(pod ? await kube.logTail(namespace, pod, REFRESHER_CONTAINER) : '');
@@ -304,6 +302,7 @@ async function rolloutFailure(
   if (outcome.status === 'stuck') {
     const { pod, reason } = outcome.stuck;
     const message = redactSecrets(outcome.stuck.message);
+    const { formatEvents } = await loadKube();
     const events = formatEvents(await kube.eventsFor(namespace, pod)).map(redactSecrets);
     const hint = findHint([reason, message, ...events].join('\n'));
     const pullHint = `Check that Secret ${pullSecret} exists and is fresh (the refresh CronJob ${cronJob} must be succeeding: kubectl get jobs -n ${namespace}), that the image tag exists, and that the GCP service account may read the repository.`;
@@ -335,6 +334,10 @@ async function verify(
   arm: AzureConnection['arm'] | undefined,
   now: Date,
 ): Promise<{ checks: CheckResult[]; azureFacts: AzureFacts; apiRequests: number }> {
+  const [{ collectSnapshot, evaluateChecks }, { azureChecks, gatherAzureFacts }] = await Promise.all([
+    import('./checks.js'),
+    import('./azure.js'),
+  ]);
   const [snapshot, azureFacts] = await Promise.all([
     collectSnapshot({ core: kube.core, apps: kube.apps, batch: kube.batch }, settings),
     gatherAzureFacts(settings, arm),
@@ -359,6 +362,7 @@ async function ensureFederatedCredential(
     );
   }
   await group(core, 'Federated credential', async () => {
+    const { ensureRefresherFederatedCredential } = await import('./azure.js');
     const result = await ensureRefresherFederatedCredential(settings, arm);
     const detail = `${result.name}: ${result.action} (subject ${result.properties.subject})${result.note ? `; ${result.note}` : ''}`;
     core.info(detail);
@@ -391,7 +395,7 @@ function applySummary(applied: AppliedObject[]): string {
 function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
   if (error instanceof ActionFailure) return error;
   if (error instanceof InputError) return new ActionFailure('Invalid input', error.message);
-  if (error instanceof ApplyConflictError) {
+  if (kubeModule && error instanceof kubeModule.ApplyConflictError) {
     return new ActionFailure(
       'Field conflict',
       error.message,
@@ -419,7 +423,7 @@ function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): A
     );
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof KubeError && error.status === 401) {
+  if (kubeModule && error instanceof kubeModule.KubeError && error.status === 401) {
     return new ActionFailure(
       'Cluster credentials refused',
       message,

@@ -1,6 +1,6 @@
 // Settings → the Kubernetes objects of one install, as plain objects in apply order. Pure: no
 // I/O, no clock. Objects are never built from YAML text, so no input can add a key or an
-// object; toYamlStream serializes them with a YAML library for the `render` mode and for review.
+// object; toYamlStream serializes them (src/yaml-writer.ts) for the `render` mode and for review.
 // Names, paths and ports keep the seed page's values; each deliberate change cites its defect
 // id from docs/SEED-REVIEW.md (the seed test lists every one).
 import type {
@@ -25,7 +25,6 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import YAML from 'yaml';
 import { credentialConfig } from './gcp.js';
 import {
   REFRESHER_CONTAINER,
@@ -38,6 +37,7 @@ import {
   refresherScriptEntry,
   refresherSpecHash,
 } from './refresher.js';
+import { toYamlDocument } from './yaml-writer.js';
 import {
   AZURE_TOKEN_EXCHANGE_AUDIENCE,
   CONFIG_CHECKSUM_ANNOTATION,
@@ -96,43 +96,13 @@ export function render(settings: Settings): Rendered {
   return { objects, warnings: warnings(settings) };
 }
 
-/** One YAML document per object, `---` separated, that YAML 1.1 readers (kubectl, go-yaml) and
- * YAML 1.2 readers read back identically: every string one of them could take for another type
- * is double-quoted (see needsQuotes); no anchors or aliases. */
+/** One YAML document per object, `---` separated, by src/yaml-writer.ts: strings quoted so
+ * YAML 1.1 (kubectl's parser) and 1.2 readers both read `on`/`yes`/`0755` back as strings; no
+ * anchors or aliases. */
 export function toYamlStream(objects: readonly KubernetesObject[]): string {
-  return objects
-    .map((object) => {
-      const document = new YAML.Document(object, { version: '1.1', aliasDuplicateObjects: false });
-      YAML.visit(document, {
-        Scalar(_key, node) {
-          if (typeof node.value !== 'string' || !needsQuotes(node.value)) return;
-          node.type = 'QUOTE_DOUBLE';
-          // The library writes 1.1's merge key `<<` plain whatever the type: tag it a string.
-          if (node.value === '<<') node.tag = 'tag:yaml.org,2002:str';
-        },
-      });
-      return document.toString({ lineWidth: 0 });
-    })
-    .join('---\n');
+  return objects.map((object) => toYamlDocument(object)).join('---\n');
 }
 
-/** Plain scalars that YAML 1.1 or 1.2 resolves to something other than a string: booleans
- * (1.1's y/n/yes/no/on/off too), null, integers in any base (0o17, 017, 0x1F, 0b101, 1_000, 1:30),
- * floats (1e3, .5, .inf, .nan), timestamps, and 1.1's merge `<<` and value `=` keys. */
-const NON_STRING_PLAIN = [
-  /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  /^(~|null|Null|NULL|<<|=)$/,
-  /^[-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+)$/,
-  /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/,
-  /^[-+]?(\.[0-9_]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$/,
-  /^[-+]?\.(inf|Inf|INF)$/,
-  /^\.(nan|NaN|NAN)$/,
-  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt \t]|$)/,
-];
-
-function needsQuotes(value: string): boolean {
-  return NON_STRING_PLAIN.some((re) => re.test(value));
-}
 
 /** Copies with every Secret value replaced, for manifests written to disk or logs. */
 export function redactSecretData(objects: readonly KubernetesObject[]): KubernetesObject[] {
