@@ -20,6 +20,8 @@ import { InputError, readSettings } from './inputs.js';
 import type { AppliedObject, JobOutcome, RolloutOutcome } from './kube.js';
 import { ApplyConflictError, formatEvents, KubeClient, KubeError } from './kube.js';
 import { render, toYamlStream } from './render.js';
+import { isPreviewRun, runPreview } from './preview-lifecycle.js';
+import { renderPreview } from './preview.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import type { Core, RunReport } from './report.js';
 import { ActionFailure, annotate, group, setOutputs, writeSummary } from './report.js';
@@ -59,11 +61,15 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
     checks: [],
   };
   const deadline = AbortSignal.timeout(settings.control.timeoutSeconds * 1000);
+  const deadlineAt = Date.now() + settings.control.timeoutSeconds * 1000;
   try {
     const { objects, warnings } = render(settings);
     report.warnings.push(...warnings);
     if (settings.mode === 'render') {
-      report.manifestsPath = await writeManifests(settings, objects, env);
+      const previewObjects = settings.preview && renderPreview(settings, settings.preview, now().toISOString());
+      report.manifestsPath = await writeManifests(settings, previewObjects || objects, env);
+    } else if (isPreviewRun(settings)) {
+      await runPreview({ core, settings, report, deadline, deadlineAt, env, now });
     } else {
       // Signs in to Azure only when something needs Resource Manager.
       let azure: AzureConnection | undefined;
