@@ -545,7 +545,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
   };
 
   const preview = readPreviewSettings(inputs, env, mode, names.namespace);
-  const sweep = mode === 'sweep' ? readSweepSettings(inputs, env) : undefined;
+  const sweep = readSweepSettings(inputs, env, mode);
 
   if (inputs.problems.length > 0) throw new InputError(inputs.problems);
   return {
@@ -749,7 +749,11 @@ function trimSlash(url: string): string {
 
 // ---- Pull-request previews (src/preview.ts) ------------------------------------------------------
 
-const PR_NUMBER = regexRule(/^[1-9][0-9]{0,8}$/, 'is not a pull request number', 'the pull request number, e.g. 42');
+const PR_NUMBER = regexRule(
+  /^[1-9][0-9]{0,8}$/,
+  'is not a pull request number',
+  'the pull request number, e.g. 42',
+);
 const REPOSITORY = regexRule(
   /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/,
   'is not a GitHub repository',
@@ -780,9 +784,12 @@ function readPreviewSettings(
   productionNamespace: string,
 ): PreviewSettings | undefined {
   const pr = inputs.checked('preview', PR_NUMBER, { required: mode === 'teardown' });
-  const others = (['preview-namespace', 'preview-commit', 'ingress-host'] as const).filter((n) => inputs.raw(n));
+  const others = (['preview-namespace', 'preview-commit', 'ingress-host'] as const).filter((n) =>
+    inputs.raw(n),
+  );
   if (!pr || !PR_NUMBER.accepts(pr)) {
-    for (const name of others) inputs.report(name, 'is set but `preview` is empty', 'the `preview` input set too');
+    for (const name of others)
+      inputs.report(name, 'is set but `preview` is empty', 'the `preview` input set too');
     return undefined;
   }
   if (mode === 'verify' || mode === 'sweep') {
@@ -800,7 +807,11 @@ function readPreviewSettings(
     fallback: defaultPreviewNamespace(productionNamespace, Number(pr)),
   });
   if (namespace === productionNamespace) {
-    inputs.report('preview-namespace', 'is the production namespace', 'a namespace of its own for the preview');
+    inputs.report(
+      'preview-namespace',
+      'is the production namespace',
+      'a namespace of its own for the preview',
+    );
   }
   const ingressHost = optional(inputs.checked('ingress-host', DNS_SUBDOMAIN));
   return {
@@ -813,25 +824,36 @@ function readPreviewSettings(
   };
 }
 
-function readSweepSettings(inputs: InputReader, env: NodeJS.ProcessEnv): SweepSettings {
+/** `mode: sweep`; its inputs are checked in every mode (a typo shows on the first run). */
+function readSweepSettings(
+  inputs: InputReader,
+  env: NodeJS.ProcessEnv,
+  mode: Mode,
+): SweepSettings | undefined {
+  const maxAge = inputs.checked('max-age', MAX_AGE);
+  const dryRun = inputs.boolean('dry-run');
+  const token = inputs.raw('github-token');
+  if (mode !== 'sweep') return undefined;
   const repository = env.GITHUB_REPOSITORY?.trim() ?? '';
   if (!REPOSITORY.accepts(repository)) {
     inputs.report('GITHUB_REPOSITORY', `${quote(repository)} ${REPOSITORY.problem}`, REPOSITORY.expected);
   }
-  const token = inputs.raw('github-token');
   if (!token) {
-    inputs.report('github-token', 'is required in mode sweep but empty', 'the workflow token: ${{ github.token }}');
+    inputs.report(
+      'github-token',
+      'is required in mode sweep but empty',
+      'the workflow token: ${{ github.token }}',
+    );
   }
   const apiUrl = env.GITHUB_API_URL?.trim() || 'https://api.github.com';
   if (!ENDPOINT_URL.accepts(apiUrl)) {
     inputs.report('GITHUB_API_URL', `${quote(apiUrl)} ${ENDPOINT_URL.problem}`, ENDPOINT_URL.expected);
   }
-  const maxAge = inputs.checked('max-age', MAX_AGE);
   return {
     repository,
     apiUrl,
     token,
     ...(maxAge ? { maxAgeSeconds: parseMaxAgeSeconds(maxAge) } : {}),
-    dryRun: inputs.boolean('dry-run'),
+    dryRun,
   };
 }

@@ -66,7 +66,8 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
     const { objects, warnings } = render(settings);
     report.warnings.push(...warnings);
     if (settings.mode === 'render') {
-      const previewObjects = settings.preview && renderPreview(settings, settings.preview, now().toISOString());
+      const previewObjects =
+        settings.preview && renderPreview(settings, settings.preview, now().toISOString());
       report.manifestsPath = await writeManifests(settings, previewObjects || objects, env);
     } else if (isPreviewRun(settings)) {
       await runPreview({ core, settings, report, deadline, deadlineAt, env, now });
