@@ -13,6 +13,7 @@ import {
   defaultWorkloadIdentityProvider,
   registryHostForRegion,
 } from './gcp.js';
+import { DEFAULT_REFRESHER_IMAGE, isGcloudRefresherImage } from './refresher.js';
 import type { AzureSettings, BifrostConfig, FederationMode, Mode, Settings } from './settings.js';
 import { defaultPreviewNamespace, type PreviewSettings, type SweepSettings } from './preview.js';
 
@@ -47,7 +48,8 @@ export const INPUT_DEFAULTS = {
   'cpu-limit': '1000m',
   'memory-limit': '2Gi',
   'refresh-schedule': '*/30 * * * *',
-  'refresher-image': 'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
+  'refresher-image': DEFAULT_REFRESHER_IMAGE,
+  'serve-previews': 'false',
   // cluster
   kubeconfig: '',
   // Azure
@@ -70,6 +72,7 @@ export const INPUT_DEFAULTS = {
   timeout: '10m',
   wait: 'true',
   'force-conflicts': 'false',
+  'force-refresh': 'false',
   // pull-request previews (src/preview.ts)
   preview: '',
   'preview-namespace': '',
@@ -213,7 +216,7 @@ const IMAGE_TAG = regexRule(
 const IMAGE_REFERENCE = regexRule(
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
   'is not an image reference',
-  'registry/path/name[:tag][@sha256:digest], e.g. gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
+  'registry/path/name[:tag][@sha256:digest], e.g. gcr.io/distroless/nodejs22-debian12:nonroot',
 );
 
 // Azure naming rules (Microsoft.Resources and Microsoft.ContainerService / ManagedIdentity docs).
@@ -514,7 +517,8 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     config: readBifrostConfig(inputs, env),
     resources,
     refreshSchedule: inputs.checked('refresh-schedule', CRON).split(/\s+/).join(' '),
-    refresherImage: inputs.checked('refresher-image', IMAGE_REFERENCE),
+    refresherImage: readRefresherImage(inputs),
+    servePreviews: inputs.boolean('serve-previews'),
     tokenLifetimeSeconds: GCP_ACCESS_TOKEN_LIFETIME_SECONDS,
   };
 
@@ -539,6 +543,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     timeoutSeconds: parseDurationSeconds(inputs.checked('timeout', DURATION)) ?? 600,
     wait: inputs.boolean('wait'),
     forceConflicts: inputs.boolean('force-conflicts'),
+    forceRefresh: inputs.boolean('force-refresh'),
     fieldManager: 'bifrost-aks-deploy',
     runId: readEnv(inputs, env, 'GITHUB_RUN_ID', 'local'),
     runAttempt: readEnv(inputs, env, 'GITHUB_RUN_ATTEMPT', '1'),
@@ -559,6 +564,21 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     ...(preview ? { preview } : {}),
     ...(sweep ? { sweep } : {}),
   };
+}
+
+/** The refresher runs `node refresh.mjs`: an old gcloud + kubectl image has no node to run it. */
+function readRefresherImage(inputs: InputReader): string {
+  const image = inputs.checked('refresher-image', IMAGE_REFERENCE);
+  if (isGcloudRefresherImage(image)) {
+    inputs.report(
+      'refresher-image',
+      `${quote(image)} is a gcloud image: the refresher is now a Node.js script (refresh.mjs) run by ` +
+        '/nodejs/bin/node, which gcloud images do not have',
+      `an image with node at /nodejs/bin/node; leave the input empty for the default ${DEFAULT_REFRESHER_IMAGE} ` +
+        '(or mirror that image into your registry and give its reference)',
+    );
+  }
+  return image;
 }
 
 /** Pool/provider ids: explicit, or derived from the hub slug (which can make them too long). */

@@ -17,12 +17,9 @@ import {
   compareRuns,
   decideSweep,
   leaseName,
-  ONLY_NAMESPACE_ENV,
   parseRunKey,
   PREVIEW_ANNOTATIONS,
   PREVIEW_LABELS,
-  PREVIEW_NAMESPACE_LABEL_ENV,
-  PULL_SECRET_FROM_LABEL,
   previewAccess,
   previewLabels,
   previewSelector,
@@ -36,7 +33,12 @@ import {
   type PullState,
   type RunKey,
 } from './preview.js';
-import { REFRESHER_CONTAINER } from './refresher.js';
+import {
+  ONLY_NAMESPACE_ENV,
+  PREVIEW_NAMESPACE_LABEL_ENV,
+  PULL_SECRET_FROM_LABEL,
+  REFRESHER_CONTAINER,
+} from './refresher.js';
 import type { Core, RunReport } from './report.js';
 import { ActionFailure, group } from './report.js';
 import { EXPIRES_AT_ANNOTATION, type Settings } from './settings.js';

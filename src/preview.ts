@@ -13,15 +13,9 @@ import type {
   V1Role,
   V1RoleBinding,
 } from '@kubernetes/client-node';
+import { PULL_SECRET_FROM_LABEL, pullSecretWriterRules } from './refresher.js';
 import { MANAGED_BY_VALUE, render } from './render.js';
 import { MANAGED_BY_LABEL, type Settings } from './settings.js';
-
-/** The label production's refresher selects preview namespaces by (value: production's namespace). */
-export const PULL_SECRET_FROM_LABEL = 'bifrost.maximhq.dev/pull-secret-from';
-/** The env var of production's refresher that turns on writing into preview namespaces. */
-export const PREVIEW_NAMESPACE_LABEL_ENV = 'PREVIEW_NAMESPACE_LABEL';
-/** The env var of a one-off refresh Job that writes only into this namespace. */
-export const ONLY_NAMESPACE_ENV = 'ONLY_NAMESPACE';
 
 export const PREVIEW_LABELS = {
   pr: 'bifrost.maximhq.dev/preview',
@@ -239,15 +233,6 @@ function withLabels(object: KubernetesObject, labels: Record<string, string>): K
       template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, ...labels } };
   }
   return copy;
-}
-
-/** The pull-secret writer's rules: get/patch on the Secret by name; `create` cannot be limited by
- * name in RBAC (D4). TODO(merge): the refresher branch exports the same as pullSecretWriterRules. */
-export function pullSecretWriterRules(secretName: string): V1Role['rules'] {
-  return [
-    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'patch'], resourceNames: [secretName] },
-    { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-  ];
 }
 
 /** How to reach the preview: the Ingress host, or a port-forward to its Service. */

@@ -1,165 +1,69 @@
-// The refresher: the script the CronJob's container runs to turn the pod's federated identity
-// into a GCP access token and write it into the registry pull secret.
+// The refresher CronJob's container: which image, how it starts, what it reads, the RBAC its
+// writes need, and the spec hash that lets deploy skip a refresh that would change nothing.
+// The program itself (refresh.mjs) is in refresher-script.ts.
 //
-// Fixes of the seed's script (docs/SEED-REVIEW.md):
-//   D1  `entra` mode exchanges the ServiceAccount token at Entra ID first;
-//   D3  `gcloud auth login --cred-file` before `print-access-token`;
-//   D4  one atomic server-side apply instead of delete-then-create;
-//   D12 the token's expiry is recorded on the Secret.
 // Every value reaches the script through environment variables (refresherEnv), never through
-// text interpolated into it: no input can inject shell, and the script is the same for every
-// install. It runs as non-root on a read-only root filesystem: everything it writes goes under
-// the scratch emptyDir (HOME, CLOUDSDK_CONFIG) or the Entra token emptyDir.
+// text interpolated into it: no input can change the program, and the program is the same for
+// every install. It runs as non-root on a read-only root filesystem and writes nothing at all
+// (no writable volume): tokens live in the process's memory only.
 
-import type { V1EnvVar } from '@kubernetes/client-node';
-import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from './settings.js';
+import { createHash } from 'node:crypto';
+import type { V1EnvVar, V1PodTemplateSpec, V1PolicyRule } from '@kubernetes/client-node';
+import { REFRESHER_SCRIPT, REFRESHER_SCRIPT_FILE } from './refresher-script.js';
+import type { Settings } from './settings.js';
 
 export const REFRESHER_CONTAINER = 'token-refresh';
+
+/** Distroless Node.js 22, non-root (uid 65532), no shell; pinned by digest. This digest is the
+ * one pinned in many public Dockerfiles for `gcr.io/distroless/nodejs22-debian12:nonroot`
+ * (it could not be checked against gcr.io from here: no network). */
+export const DEFAULT_REFRESHER_IMAGE =
+  'gcr.io/distroless/nodejs22-debian12:nonroot@sha256:13593b7570658e8477de39e2f4a1dd25db2f836d68a0ba771251572d23bb4f8e';
+
+/** node in the distroless Node.js images. */
+export const REFRESHER_NODE = '/nodejs/bin/node';
 
 export const REFRESHER_PATHS = {
   credentialConfigDir: '/etc/gcp',
   credentialConfigFile: 'credential-config.json',
   saTokenDir: '/var/run/secrets/azure/tokens',
   saTokenFile: 'azure-identity-token',
+  // entra mode: where the credential config says the Entra token is. refresh.mjs keeps that token
+  // in memory and never writes it; a google-auth client given the same config would read it here.
   entraTokenDir: '/var/run/secrets/entra',
   entraTokenFile: 'token',
-  scratchDir: '/tmp',
 };
 
-/** The log line that starts each step, so a failure is attributable to the hop that failed. */
-export const REFRESHER_STEPS = {
-  checkInputs: 'step: check inputs',
-  entraExchange: 'step: exchange at Entra ID',
-  gcloudLogin: 'step: gcloud login',
-  accessToken: 'step: get access token',
-  applySecret: 'step: apply secret',
-};
-
-/** Field manager of the refresher's server-side apply of the pull secret. */
-export const REFRESHER_FIELD_MANAGER = 'bifrost-refresher';
-
-/** The bash script (container args). Reads only environment variables; see refresherEnv. */
-export function refresherScript(): string {
-  // A template literal: `\${` is a bash expansion, not a JS one. No backslash line continuations
-  // (the template would eat them): long commands are bash arrays.
-  return `set -euo pipefail
-set +x # never trace: the token passes through variables
-umask 077
-
-fail() {
-  echo "error: $*" >&2
-  exit 1
+/** The container's command: node runs the script mounted from the credential ConfigMap. */
+export function refresherCommand(): string[] {
+  return [REFRESHER_NODE, `${REFRESHER_PATHS.credentialConfigDir}/${REFRESHER_SCRIPT_FILE}`];
 }
 
-echo "${REFRESHER_STEPS.checkInputs}"
-for name in FEDERATION_MODE NAMESPACE PULL_SECRET REGISTRY_HOST TOKEN_LIFETIME_SECONDS GOOGLE_APPLICATION_CREDENTIALS SA_TOKEN_FILE HOME CLOUDSDK_CONFIG; do
-  [ -n "\${!name:-}" ] || fail "environment variable $name is not set"
-done
-for tool in gcloud kubectl; do
-  command -v "$tool" >/dev/null ||
-    fail "$tool is not in the refresher image: use the full image, e.g. gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0 (:stable and :slim have no kubectl)"
-done
-[[ "$TOKEN_LIFETIME_SECONDS" =~ ^[1-9][0-9]*$ ]] || fail "TOKEN_LIFETIME_SECONDS is not a positive number of seconds"
-[ -r "$GOOGLE_APPLICATION_CREDENTIALS" ] || fail "credential config $GOOGLE_APPLICATION_CREDENTIALS is missing (ConfigMap not mounted?)"
-[ -s "$SA_TOKEN_FILE" ] || fail "ServiceAccount token $SA_TOKEN_FILE is missing or empty (projected volume not mounted?)"
-mkdir -p "$HOME" "$CLOUDSDK_CONFIG"
-
-exchange_at_entra() {
-  for name in ENTRA_AUTHORITY_HOST ENTRA_TENANT_ID ENTRA_CLIENT_ID ENTRA_RESOURCE ENTRA_TOKEN_FILE; do
-    [ -n "\${!name:-}" ] || fail "environment variable $name is not set (needed in entra mode)"
-  done
-  for tool in curl python3; do
-    command -v "$tool" >/dev/null || fail "$tool is not in the refresher image (needed in entra mode): use the full image, e.g. gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0"
-  done
-  local url="\${ENTRA_AUTHORITY_HOST%/}/$ENTRA_TENANT_ID/oauth2/v2.0/token"
-  echo "${REFRESHER_STEPS.entraExchange}: POST $url (client $ENTRA_CLIENT_ID, scope \${ENTRA_RESOURCE%/}/.default)"
-  local response
-  response=$(mktemp "\${TMPDIR:-/tmp}/entra-response.XXXXXX")
-  # The assertion is read from the file by curl (@file): it never appears in a process argument.
-  local form=(
-    --data-urlencode "grant_type=client_credentials"
-    --data-urlencode "client_id=$ENTRA_CLIENT_ID"
-    --data-urlencode "scope=\${ENTRA_RESOURCE%/}/.default"
-    --data-urlencode "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-    --data-urlencode "client_assertion@$SA_TOKEN_FILE"
-  )
-  local status
-  status=$(curl --silent --show-error --max-time 30 --retry 2 --output "$response" --write-out '%{http_code}' "\${form[@]}" "$url") ||
-    fail "could not reach Entra ID at $url"
-  # Writes the access token (0600, atomically) or prints Entra's error fields: never the token.
-  python3 - "$response" "$ENTRA_TOKEN_FILE" "$status" <<'PYTHON' || { rm -f "$response"; exit 1; }
-import json, os, sys, tempfile
-response_path, token_path, status = sys.argv[1], sys.argv[2], sys.argv[3]
-with open(response_path, encoding="utf-8", errors="replace") as f:
-    raw = f.read()
-try:
-    body = json.loads(raw)
-except ValueError:
-    body = None
-if status != "200" or not isinstance(body, dict) or not body.get("access_token"):
-    print("error: Entra ID answered HTTP " + status, file=sys.stderr)
-    if isinstance(body, dict):
-        for key in ("error", "error_description", "error_codes"):
-            if key in body:
-                print("  " + key + ": " + str(body[key]), file=sys.stderr)
-    else:
-        print("  body (not JSON): " + raw[:500], file=sys.stderr)
-    sys.exit(1)
-fd, temp_path = tempfile.mkstemp(dir=os.path.dirname(token_path) or ".", prefix=".token.")
-with os.fdopen(fd, "w") as f:
-    f.write(body["access_token"])
-os.chmod(temp_path, 0o600)
-os.replace(temp_path, token_path)
-print("Entra ID token written to " + token_path + " (expires in " + str(body.get("expires_in", "?")) + " s)")
-PYTHON
-  rm -f "$response"
+/** The ConfigMap entry holding the script, so `kubectl get configmap -o yaml` shows what runs. */
+export function refresherScriptEntry(): Record<string, string> {
+  return { [REFRESHER_SCRIPT_FILE]: REFRESHER_SCRIPT };
 }
 
-case "$FEDERATION_MODE" in
-  kubernetes) ;;
-  entra) exchange_at_entra ;;
-  *) fail "FEDERATION_MODE must be kubernetes or entra, not '$FEDERATION_MODE'" ;;
-esac
+/** Images of the old gcloud + kubectl refresher: they have no node at /nodejs/bin/node. */
+const GCLOUD_IMAGE = /(^|\/)(google-cloud-cli|cloud-sdk|cloudsdktool)([/:@]|$)/;
 
-echo "${REFRESHER_STEPS.gcloudLogin}: gcloud auth login --cred-file=$GOOGLE_APPLICATION_CREDENTIALS"
-gcloud auth login --cred-file="$GOOGLE_APPLICATION_CREDENTIALS" --quiet ||
-  fail "gcloud could not load the credential config $GOOGLE_APPLICATION_CREDENTIALS"
-
-echo "${REFRESHER_STEPS.accessToken}: gcloud auth print-access-token (STS exchange, then service account impersonation)"
-requested_at=$(date -u +%s)
-token=$(gcloud auth print-access-token) ||
-  fail "gcloud could not get an access token: see gcloud's error above (STS or IAM Credentials)"
-[ -n "$token" ] || fail "gcloud printed an empty access token"
-refreshed_at=$(date -u -d "@$requested_at" +%Y-%m-%dT%H:%M:%SZ)
-expires_at=$(date -u -d "@$((requested_at + TOKEN_LIFETIME_SECONDS))" +%Y-%m-%dT%H:%M:%SZ)
-
-echo "${REFRESHER_STEPS.applySecret}: server-side apply of $NAMESPACE/$PULL_SECRET for $REGISTRY_HOST"
-create_secret=(
-  kubectl create secret docker-registry "$PULL_SECRET"
-  --namespace="$NAMESPACE"
-  --docker-server="$REGISTRY_HOST"
-  --docker-username=oauth2accesstoken
-  --docker-password="$token"
-  --dry-run=client --output=json
-)
-annotate_secret=(
-  kubectl annotate --local --filename=- --output=json
-  "${EXPIRES_AT_ANNOTATION}=$expires_at"
-  "${REFRESHED_AT_ANNOTATION}=$refreshed_at"
-)
-apply_secret=(
-  kubectl apply --server-side --force-conflicts --field-manager=${REFRESHER_FIELD_MANAGER} --filename=-
-)
-if ! "\${create_secret[@]}" | "\${annotate_secret[@]}" | "\${apply_secret[@]}"; then
-  fail "could not apply Secret $NAMESPACE/$PULL_SECRET: see kubectl's error above (RBAC: the refresher's Role must allow get/patch on it and create on secrets)"
-fi
-unset token
-echo "Secret $NAMESPACE/$PULL_SECRET refreshed; expires $expires_at"
-`;
+export function isGcloudRefresherImage(image: string): boolean {
+  return GCLOUD_IMAGE.test(image);
 }
 
-/** Every value the script reads. Names avoid the AZURE_* variables the workload identity
- * webhook injects, so a mutated pod cannot change what the script does. */
+/** Env that turns on the preview contract: the label a preview namespace carries. */
+export const PREVIEW_NAMESPACE_LABEL_ENV = 'PREVIEW_NAMESPACE_LABEL';
+/** Env of a Job created for one preview: write only into that namespace. */
+export const ONLY_NAMESPACE_ENV = 'ONLY_NAMESPACE';
+/** Label on a preview namespace naming the production namespace it takes the pull secret from. */
+export const PULL_SECRET_FROM_LABEL = 'bifrost.maximhq.dev/pull-secret-from';
+
+/** The env entry REFRESHER_SPEC carries the spec hash (recorded on the Secret by the script). */
+export const REFRESHER_SPEC_ENV = 'REFRESHER_SPEC';
+
+/** Every value the script reads, except REFRESHER_SPEC (added by render from the hash). Names
+ * avoid the AZURE_* variables the workload identity webhook injects, so a mutated pod cannot
+ * change what the script does. */
 export function refresherEnv(settings: Settings): V1EnvVar[] {
   const { names, identity, workload } = settings;
   const env: Record<string, string> = {
@@ -170,16 +74,6 @@ export function refresherEnv(settings: Settings): V1EnvVar[] {
     TOKEN_LIFETIME_SECONDS: String(workload.tokenLifetimeSeconds),
     GOOGLE_APPLICATION_CREDENTIALS: `${REFRESHER_PATHS.credentialConfigDir}/${REFRESHER_PATHS.credentialConfigFile}`,
     SA_TOKEN_FILE: `${REFRESHER_PATHS.saTokenDir}/${REFRESHER_PATHS.saTokenFile}`,
-    // Writable places on a read-only root filesystem, for a non-root user.
-    HOME: REFRESHER_PATHS.scratchDir,
-    TMPDIR: REFRESHER_PATHS.scratchDir,
-    CLOUDSDK_CONFIG: `${REFRESHER_PATHS.scratchDir}/gcloud`,
-    // Non-interactive gcloud, and no metadata-server probe (the pod is not on GCE).
-    CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
-    CLOUDSDK_CORE_PROJECT: identity.gcpProjectId, // else gcloud logs "Your current project is [None]"
-    CLOUDSDK_CORE_CHECK_GCE_METADATA: 'false',
-    CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: 'true',
-    CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: 'true',
   };
   if (identity.federation === 'entra') {
     Object.assign(env, {
@@ -187,8 +81,33 @@ export function refresherEnv(settings: Settings): V1EnvVar[] {
       ENTRA_TENANT_ID: identity.tenantId,
       ENTRA_CLIENT_ID: identity.clientId,
       ENTRA_RESOURCE: identity.entraResource,
-      ENTRA_TOKEN_FILE: `${REFRESHER_PATHS.entraTokenDir}/${REFRESHER_PATHS.entraTokenFile}`,
     });
   }
+  if (workload.servePreviews) env[PREVIEW_NAMESPACE_LABEL_ENV] = `${PULL_SECRET_FROM_LABEL}=${names.namespace}`;
   return Object.entries(env).map(([name, value]) => ({ name, value }));
+}
+
+/** What the refresher's ServiceAccount may do with Secrets in a namespace it writes into: only
+ * the pull secret may be read or patched; `create` cannot be limited by name (D4). Used for the
+ * production Role and for each preview's Role. */
+export function pullSecretWriterRules(secretName: string): V1PolicyRule[] {
+  return [
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'patch'], resourceNames: [secretName] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+  ];
+}
+
+/** With `serve-previews`: list the namespaces labelled as previews (cluster-wide). */
+export function previewListerRules(): V1PolicyRule[] {
+  return [{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }];
+}
+
+/** A hash of what decides the Secret's content: the pod template (image, env, volumes,
+ * command) and the script. Recorded on the Secret as REFRESHER_SPEC_ANNOTATION. */
+export function refresherSpecHash(template: V1PodTemplateSpec): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(template));
+  hash.update('\0');
+  hash.update(REFRESHER_SCRIPT);
+  return hash.digest('hex').slice(0, 32);
 }

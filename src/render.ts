@@ -5,6 +5,8 @@
 // id from docs/SEED-REVIEW.md (the seed test lists every one).
 import type {
   KubernetesObject,
+  V1ClusterRole,
+  V1ClusterRoleBinding,
   V1ConfigMap,
   V1Container,
   V1CronJob,
@@ -12,6 +14,7 @@ import type {
   V1Namespace,
   V1ObjectMeta,
   V1PodSecurityContext,
+  V1PodTemplateSpec,
   V1Probe,
   V1Role,
   V1RoleBinding,
@@ -24,7 +27,17 @@ import type {
 } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { credentialConfig } from './gcp.js';
-import { REFRESHER_CONTAINER, REFRESHER_PATHS, refresherEnv, refresherScript } from './refresher.js';
+import {
+  REFRESHER_CONTAINER,
+  REFRESHER_PATHS,
+  REFRESHER_SPEC_ENV,
+  previewListerRules,
+  pullSecretWriterRules,
+  refresherCommand,
+  refresherEnv,
+  refresherScriptEntry,
+  refresherSpecHash,
+} from './refresher.js';
 import {
   AZURE_TOKEN_EXCHANGE_AUDIENCE,
   CONFIG_CHECKSUM_ANNOTATION,
@@ -44,7 +57,7 @@ export const APP_DIR = '/app/data'; // Bifrost's APP_DIR: config.json, config.db
 export const CONFIG_KEY = 'config.json';
 export const GATEWAY_SELECTOR = { app: 'bifrost' }; // the seed's selector; immutable once applied
 
-/** The refresher runs as this unprivileged user; gcloud and kubectl need only its scratch dir. */
+/** The refresher runs as this unprivileged user (distroless `nonroot`); it writes nothing. */
 export const REFRESHER_UID = 65532;
 const CRONJOB_STARTING_DEADLINE_SECONDS = 300;
 const JOB_BACKOFF_LIMIT = 2;
@@ -64,6 +77,9 @@ export function render(settings: Settings): Rendered {
     credentialConfigMap(settings),
     secretManagerRole(settings),
     secretManagerRoleBinding(settings),
+    ...(settings.workload.servePreviews
+      ? [previewListerClusterRole(settings), previewListerClusterRoleBinding(settings)]
+      : []),
     ...(settings.workload.config ? [configSecret(settings)] : []),
     refresherCronJob(settings),
     gatewayDeployment(settings),
@@ -150,6 +166,8 @@ function credentialConfigMap(settings: Settings): V1ConfigMap {
     metadata: metadata(settings, settings.names.credentialConfigMap),
     data: {
       [REFRESHER_PATHS.credentialConfigFile]: `${JSON.stringify(credentialConfig(settings.identity), null, 2)}\n`,
+      // The refresher's program, readable here (refresher-script.ts).
+      ...refresherScriptEntry(),
     },
   };
 }
@@ -160,15 +178,37 @@ function secretManagerRole(settings: Settings): V1Role {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: metadata(settings, settings.names.role),
-    rules: [
+    rules: pullSecretWriterRules(settings.names.pullSecret),
+  };
+}
+
+/** `serve-previews`: cluster-scoped, so named after the production namespace. */
+function previewListerName(settings: Settings): string {
+  return `bifrost-preview-namespaces-${settings.names.namespace}`;
+}
+
+function previewListerClusterRole(settings: Settings): V1ClusterRole {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: previewListerName(settings), labels: commonLabels() },
+    rules: previewListerRules(),
+  };
+}
+
+function previewListerClusterRoleBinding(settings: Settings): V1ClusterRoleBinding {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: previewListerName(settings), labels: commonLabels() },
+    subjects: [
       {
-        apiGroups: [''],
-        resources: ['secrets'],
-        verbs: ['get', 'patch'],
-        resourceNames: [settings.names.pullSecret],
+        kind: 'ServiceAccount',
+        name: settings.names.refresherServiceAccount,
+        namespace: settings.names.namespace,
       },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ],
+    roleRef: { kind: 'ClusterRole', name: previewListerName(settings), apiGroup: 'rbac.authorization.k8s.io' },
   };
 }
 
@@ -202,7 +242,6 @@ function configSecret(settings: Settings): V1Secret {
 }
 
 function refresherCronJob(settings: Settings): V1CronJob {
-  const entra = settings.identity.federation === 'entra';
   const volumes: V1Volume[] = [
     { name: 'gcp-credential-config', configMap: { name: settings.names.credentialConfigMap } },
     {
@@ -220,25 +259,20 @@ function refresherCronJob(settings: Settings): V1CronJob {
         ],
       },
     },
-    { name: 'scratch', emptyDir: {} },
-    ...(entra ? [{ name: 'entra-token', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }] : []),
   ];
   const volumeMounts: V1VolumeMount[] = [
     { name: 'gcp-credential-config', mountPath: REFRESHER_PATHS.credentialConfigDir, readOnly: true },
     { name: 'azure-identity-token', mountPath: REFRESHER_PATHS.saTokenDir, readOnly: true },
-    { name: 'scratch', mountPath: REFRESHER_PATHS.scratchDir },
-    ...(entra ? [{ name: 'entra-token', mountPath: REFRESHER_PATHS.entraTokenDir }] : []),
   ];
   const container: V1Container = {
     name: REFRESHER_CONTAINER,
     image: settings.workload.refresherImage,
-    command: ['/bin/bash', '-c'],
-    args: [refresherScript()],
+    command: refresherCommand(),
     env: refresherEnv(settings),
     volumeMounts,
-    // The script writes only under its emptyDirs (HOME, CLOUDSDK_CONFIG, the Entra token).
+    // refresh.mjs writes nothing: no writable volume at all.
     securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: true },
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
   };
   const podSecurityContext: V1PodSecurityContext = {
     runAsNonRoot: true,
@@ -247,6 +281,19 @@ function refresherCronJob(settings: Settings): V1CronJob {
     fsGroup: REFRESHER_UID, // makes the projected token readable by that user
     seccompProfile: { type: 'RuntimeDefault' },
   };
+  const template: V1PodTemplateSpec = {
+    metadata: { labels: { [WORKLOAD_IDENTITY_USE_LABEL]: 'true', ...commonLabels() } },
+    spec: {
+      serviceAccountName: settings.names.refresherServiceAccount,
+      securityContext: podSecurityContext,
+      containers: [container],
+      volumes,
+      restartPolicy: 'Never',
+    },
+  };
+  // The script records this on the Secret; deploy compares it to skip a refresh that would
+  // change nothing (refresher.ts, refresh-skip.ts).
+  container.env!.push({ name: REFRESHER_SPEC_ENV, value: refresherSpecHash(template) });
 
   return {
     apiVersion: 'batch/v1',
@@ -263,16 +310,7 @@ function refresherCronJob(settings: Settings): V1CronJob {
         spec: {
           backoffLimit: JOB_BACKOFF_LIMIT,
           activeDeadlineSeconds: JOB_ACTIVE_DEADLINE_SECONDS,
-          template: {
-            metadata: { labels: { [WORKLOAD_IDENTITY_USE_LABEL]: 'true', ...commonLabels() } },
-            spec: {
-              serviceAccountName: settings.names.refresherServiceAccount,
-              securityContext: podSecurityContext,
-              containers: [container],
-              volumes,
-              restartPolicy: 'Never',
-            },
-          },
+          template,
         },
       },
     },

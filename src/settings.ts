@@ -69,6 +69,9 @@ export interface WorkloadSettings {
   resources: Resources;
   refreshSchedule: string; // cron, default */30 * * * *
   refresherImage: string;
+  /** Production serves previews: the refresher also writes the pull secret into labelled
+   * preview namespaces (and gets a ClusterRole to list namespaces). */
+  servePreviews: boolean;
   tokenLifetimeSeconds: number; // 3600: GCP access tokens (D12)
 }
 
@@ -95,6 +98,7 @@ export interface ControlSettings {
   timeoutSeconds: number; // whole run
   wait: boolean; // wait for the rollout
   forceConflicts: boolean; // take fields owned by another field manager
+  forceRefresh: boolean; // run the initial refresh even when the pull secret is fresh
   fieldManager: string; // bifrost-aks-deploy
   runId: string; // GITHUB_RUN_ID, for a unique initial Job name
   runAttempt: string; // GITHUB_RUN_ATTEMPT
@@ -118,6 +122,8 @@ export interface Settings {
 /** Annotation the refresher writes on the pull secret: when its token stops working (D12). */
 export const EXPIRES_AT_ANNOTATION = 'bifrost.maximhq.dev/expires-at';
 export const REFRESHED_AT_ANNOTATION = 'bifrost.maximhq.dev/refreshed-at';
+/** Hash of the refresher spec (pod template + script) that wrote the pull secret. */
+export const REFRESHER_SPEC_ANNOTATION = 'bifrost.maximhq.dev/refresher-spec';
 export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const AZURE_TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';

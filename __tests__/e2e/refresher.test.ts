@@ -1,8 +1,8 @@
 // The refresher CronJob as the action renders it, run for real against the local control plane
 // (scripts/cluster.sh): settings from the action's inputs, objects from render(), applied with
 // server-side apply; the container then runs on this host under bubblewrap with the pod's paths
-// (run-refresher.ts), kubectl acting as the ServiceAccount, gcloud talking to emulated Google
-// STS/IAM, curl to emulated Entra ID. The ServiceAccount token is a real TokenRequest token:
+// (run-refresher.ts): refresh.mjs, read from the applied ConfigMap, under this machine's node,
+// talks to emulated Entra ID and Google STS/IAM and to the API server as the ServiceAccount. The ServiceAccount token is a real TokenRequest token:
 // the emulators check its real issuer, subject and audience claims.
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -15,7 +15,7 @@ import {
   type V1CronJob,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { REFRESHER_FIELD_MANAGER, REFRESHER_STEPS } from '../../src/refresher.js';
+import { REFRESHER_FIELD_MANAGER, REFRESHER_STEPS } from '../../src/refresher-script.js';
 import { render } from '../../src/render.js';
 import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from '../../src/settings.js';
 import { clusterIssuer, kubeConfig as clusterKubeConfig, newNamespace } from '../support/cluster.js';
@@ -259,7 +259,7 @@ describe('refresher CronJob, entra federation, on a real control plane', () => {
     expect(run.stderr).toContain(
       "AADSTS700016: Application with identifier '00000000-0000-0000-0000-000000000000' was not found",
     );
-    expect(run.stdout).not.toContain(REFRESHER_STEPS.gcloudLogin);
+    expect(run.stdout).not.toContain(REFRESHER_STEPS.stsExchange);
     expect(gcp.requests.length).toBe(stsCalls);
     const after = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace });
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);

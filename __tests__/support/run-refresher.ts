@@ -1,13 +1,14 @@
 // Runs the refresher container of a rendered CronJob for real on this host, the way its pod would:
-// the container's own command, args and env; its volumes resolved against a real API server
-// (ConfigMap files read from the cluster, projected ServiceAccount tokens obtained by
-// TokenRequest, emptyDirs as tmpfs); the ServiceAccount's API credentials mounted where
-// in-cluster kubectl looks for them, so kubectl acts as the ServiceAccount and the RBAC Role is
-// really exercised; gcloud, kubectl, curl and python3 from this machine (the google-cloud-cli
-// image's tools). Paths are mapped with bubblewrap (`apt-get install -y bubblewrap`):
-//   - the root filesystem is read-only, /run, /tmp and emptyDirs are fresh tmpfs;
+// the container's own command and env; its volumes resolved against a real API server
+// (ConfigMap files read from the cluster — refresh.mjs and the credential config —, projected
+// ServiceAccount tokens obtained by TokenRequest, emptyDirs as tmpfs); the ServiceAccount's API
+// credentials mounted where in-cluster clients look for them, so the script acts as the
+// ServiceAccount and the RBAC Role is really exercised. The image's node (/nodejs/bin/node in the
+// distroless image) is this machine's node (process.execPath). Paths are mapped with bubblewrap
+// (`apt-get install -y bubblewrap`):
+//   - the root filesystem is read-only, /run and /tmp are fresh tmpfs;
 //   - runAsUser/runAsGroup from the pod's securityContext become the process's ids (user
-//     namespace); without them the process is root, like the image's default user.
+//     namespace); without them the process is root, like an image's default user.
 // Side effect on the host: bubblewrap creates missing mount points outside /run and /tmp as
 // empty directories (e.g. /etc/gcp) before the root is made read-only. It needs root (or
 // unprivileged user namespaces and a writable /etc).
@@ -34,10 +35,15 @@ import {
   type V1PodSpec,
   type V1Volume,
 } from '@kubernetes/client-node';
-import { REFRESHER_CONTAINER } from '../../src/refresher.js';
+import { REFRESHER_CONTAINER, REFRESHER_NODE } from '../../src/refresher.js';
 
-/** PATH of the Debian-based google-cloud-cli image (gcloud and kubectl live in /usr/bin there too). */
+/** PATH of the distroless images. */
 const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The image's node is this machine's node. */
+function hostArgv(argv: string[]): string[] {
+  return argv.map((arg, index) => (index === 0 && arg === REFRESHER_NODE ? process.execPath : arg));
+}
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface SandboxMount {
@@ -283,7 +289,7 @@ export async function runRefresher(options: RunRefresherOptions): Promise<Refres
     const uid = container.securityContext?.runAsUser ?? podSpec.securityContext?.runAsUser;
     const gid = container.securityContext?.runAsGroup ?? podSpec.securityContext?.runAsGroup ?? uid;
     return await runSandboxed({
-      argv: [...(container.command ?? []), ...(container.args ?? [])],
+      argv: hostArgv([...(container.command ?? []), ...(container.args ?? [])]),
       env,
       mounts,
       uid,

@@ -14,6 +14,7 @@ import {
   readSettings,
   type InputProblem,
 } from '../../src/inputs.js';
+import { DEFAULT_REFRESHER_IMAGE } from '../../src/refresher.js';
 import { CLIENT_ID, IDENTITY_INPUTS } from '../support/fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -121,7 +122,8 @@ describe('readSettings defaults', () => {
       replicas: 1,
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '2Gi' } },
       refreshSchedule: '*/30 * * * *',
-      refresherImage: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
+      refresherImage: DEFAULT_REFRESHER_IMAGE,
+      servePreviews: false,
       tokenLifetimeSeconds: 3600,
     });
     expect(settings.azure).toEqual({
@@ -144,6 +146,7 @@ describe('readSettings defaults', () => {
       timeoutSeconds: 600,
       wait: true,
       forceConflicts: false,
+      forceRefresh: false,
       fieldManager: 'bifrost-aks-deploy',
       runId: 'local',
       runAttempt: '1',
@@ -281,6 +284,13 @@ describe('readSettings validation', () => {
     ['image-tag', '.hidden', 'is not an image tag or digest', 'not starting with'],
     ['image-tag', 'sha256:abc', 'is not an image tag or digest', 'sha256:<64 hex>'],
     ['refresher-image', 'google/cloud-sdk slim', 'is not an image reference', 'registry/path/name'],
+    ['refresher-image', 'google/cloud-sdk:stable', 'is a gcloud image', 'node at /nodejs/bin/node'],
+    [
+      'refresher-image',
+      'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
+      'the refresher is now a Node.js script',
+      'distroless/nodejs22-debian12:nonroot@sha256:',
+    ],
     ['refresh-schedule', '*/30 * * *', 'is not a 5-field cron schedule', 'minute hour'],
     ['refresh-schedule', '*/30 * * * * *', 'is not a 5-field cron schedule', 'minute hour'],
     ['refresh-schedule', '60 * * * *', 'is not a 5-field cron schedule', 'minute hour'],
@@ -339,8 +349,8 @@ describe('readSettings validation', () => {
     ['memory-limit', '4G'],
     ['replicas', '0'],
     ['image-tag', 'v1.4.11_rc-1'],
-    ['refresher-image', 'localhost:5000/tools/cloud-sdk@sha256:' + 'c'.repeat(64)],
-    ['refresher-image', 'google/cloud-sdk:stable'],
+    ['refresher-image', 'localhost:5000/tools/nodejs22@sha256:' + 'c'.repeat(64)],
+    ['refresher-image', 'gcr.io/distroless/nodejs22-debian12:nonroot'],
     ['entra-authority-host', 'http://[::1]:8080'],
     ['timeout', '90s'],
     ['wait', 'FALSE'],

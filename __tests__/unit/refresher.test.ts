@@ -1,16 +1,25 @@
-// The refresher script, run for real: bash, gcloud, curl, python3 and kubectl from this machine
-// under bubblewrap (the pod's paths, read-only root, non-root user), Google STS/IAM and Entra ID
-// emulated on loopback. No API server here: kubectl gets none, so a run that gets a token ends
-// at the apply step (the e2e suite runs the same script against a real control plane).
+// The refresher script (refresh.mjs), run for real: this machine's node under bubblewrap (the
+// pod's paths, read-only root, non-root user, no writable volume), Google STS/IAM and Entra ID
+// emulated on loopback. No API server in this tier and no ServiceAccount API credentials
+// mounted: a run that gets a token ends at the apply step, unable to read the API token (the e2e
+// suite runs the same script against a real control plane).
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { credentialConfig } from '../../src/gcp.js';
-import { REFRESHER_PATHS, REFRESHER_STEPS, refresherEnv, refresherScript } from '../../src/refresher.js';
+import {
+  REFRESHER_PATHS,
+  isGcloudRefresherImage,
+  refresherCommand,
+  refresherEnv,
+  refresherScriptEntry,
+} from '../../src/refresher.js';
+import { REFRESHER_SCRIPT, REFRESHER_SCRIPT_FILE, REFRESHER_STEPS } from '../../src/refresher-script.js';
 import type { FederationMode, IdentitySettings, Settings } from '../../src/settings.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
@@ -56,14 +65,6 @@ function serviceAccountJwt(
   return `${part({ alg: 'RS256', kid: 'emulated' })}.${part(payload)}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk`;
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 interface PodFiles {
   settings: Settings;
   saToken?: string;
@@ -91,29 +92,28 @@ async function runScript({
     JSON.stringify(credentialConfig(settings.identity), null, 2),
   );
   if (saToken) writeFileSync(path.join(tokenDir, REFRESHER_PATHS.saTokenFile), saToken, { mode: 0o600 });
+  writeFileSync(path.join(configDir, REFRESHER_SCRIPT_FILE), REFRESHER_SCRIPT);
   const env: Record<string, string> = {
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    // No API server in the unit tier: in-cluster kubectl finds nothing listening here.
+    // No API server in the unit tier; the ServiceAccount API token is not mounted either.
     KUBERNETES_SERVICE_HOST: '127.0.0.1',
-    KUBERNETES_SERVICE_PORT: String(await closedPort()),
+    KUBERNETES_SERVICE_PORT: '1',
   };
   for (const variable of refresherEnv(settings)) env[variable.name] = variable.value ?? '';
   Object.assign(env, extraEnv);
   const mounts: SandboxMount[] = [
     { kind: 'dir', source: configDir, target: REFRESHER_PATHS.credentialConfigDir },
     { kind: 'dir', source: tokenDir, target: REFRESHER_PATHS.saTokenDir },
-    { kind: 'tmpfs', target: REFRESHER_PATHS.scratchDir },
-    ...(settings.identity.federation === 'entra'
-      ? [{ kind: 'tmpfs' as const, target: REFRESHER_PATHS.entraTokenDir }]
-      : []),
     ...extraMounts,
   ];
+  const [node, script] = refresherCommand();
+  expect(node).toBe('/nodejs/bin/node');
   return runSandboxed({
-    argv: ['/bin/bash', '-c', refresherScript()],
+    argv: [process.execPath, script],
     env,
     mounts,
-    uid: 1000,
-    gid: 1000,
+    uid: 65532,
+    gid: 65532,
     timeoutMs: 90_000,
   });
 }
@@ -137,11 +137,10 @@ describe('refresherEnv', () => {
       TOKEN_LIFETIME_SECONDS: '3600',
       GOOGLE_APPLICATION_CREDENTIALS: '/etc/gcp/credential-config.json',
       SA_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token',
-      HOME: '/tmp',
-      CLOUDSDK_CONFIG: '/tmp/gcloud',
-      CLOUDSDK_CORE_PROJECT: 'acme-hub',
     });
     expect(Object.keys(env).filter((name) => name.startsWith('ENTRA_'))).toEqual([]);
+    // Default behaviour: no preview contract.
+    expect(Object.keys(env).filter((name) => /PREVIEW|ONLY_NAMESPACE/.test(name))).toEqual([]);
     // The workload identity webhook injects AZURE_*: the script must not depend on those names.
     expect(Object.keys(env).filter((name) => name.startsWith('AZURE_'))).toEqual([]);
   });
@@ -154,8 +153,14 @@ describe('refresherEnv', () => {
       ENTRA_TENANT_ID: TENANT_ID,
       ENTRA_CLIENT_ID: CLIENT_ID,
       ENTRA_RESOURCE: ENTRA_RESOURCE,
-      ENTRA_TOKEN_FILE: '/var/run/secrets/entra/token',
     });
+  });
+
+  it('serve-previews: names the label of the preview namespaces it also writes into', () => {
+    const settings = settingsFor('kubernetes');
+    settings.workload.servePreviews = true;
+    const env = Object.fromEntries(refresherEnv(settings).map((v) => [v.name, v.value]));
+    expect(env.PREVIEW_NAMESPACE_LABEL).toBe('bifrost.maximhq.dev/pull-secret-from=bifrost');
   });
 
   it('carries hostile values only as env values: the script text never changes', () => {
@@ -167,8 +172,8 @@ describe('refresherEnv', () => {
     hostile.names.pullSecret = '`id`';
     const env = refresherEnv(hostile);
     expect(env.find((v) => v.name === 'REGISTRY_HOST')?.value).toBe('r.example$(touch /pwned)');
-    const script = refresherScript();
-    expect(script).toBe(refresherScript());
+    const script = refresherScriptEntry()[REFRESHER_SCRIPT_FILE];
+    expect(script).toBe(REFRESHER_SCRIPT);
     for (const value of [
       '$(touch /pwned)',
       'rm -rf /',
@@ -183,10 +188,22 @@ describe('refresherEnv', () => {
   });
 });
 
-describe('refresherScript', () => {
-  it('is valid bash that starts strict and never traces', () => {
-    execFileSync('bash', ['-n', '-c', refresherScript()]);
-    expect(refresherScript().startsWith('set -euo pipefail\nset +x')).toBe(true);
+describe('refresh.mjs', () => {
+  it('is a valid ES module that imports only node: built-ins', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'refresher-check-'));
+    workDirs.push(dir);
+    writeFileSync(path.join(dir, REFRESHER_SCRIPT_FILE), REFRESHER_SCRIPT);
+    execFileSync(process.execPath, ['--check', path.join(dir, REFRESHER_SCRIPT_FILE)]);
+    const imports = [...REFRESHER_SCRIPT.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    expect(imports).toEqual(['node:fs', 'node:http', 'node:https']);
+    expect(REFRESHER_SCRIPT).not.toMatch(/writeFile|mkdir|child_process|process\.argv/);
+  });
+
+  it('refuses the old gcloud images, accepts distroless and mirrors', () => {
+    expect(isGcloudRefresherImage('gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0')).toBe(true);
+    expect(isGcloudRefresherImage('google/cloud-sdk:slim')).toBe(true);
+    expect(isGcloudRefresherImage('gcr.io/distroless/nodejs22-debian12:nonroot')).toBe(false);
+    expect(isGcloudRefresherImage('registry.example/mirror/nodejs22-debian12:nonroot')).toBe(false);
   });
 });
 
@@ -235,17 +252,19 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
     });
   }
 
-  it('kubernetes mode: logs in, gets a token through STS and IAM, and reaches the apply step without printing the token', async () => {
+  it('kubernetes mode: gets a token through STS and IAM, and reaches the apply step without printing the token', async () => {
     await withGcp({}, async () => {
       const run = await runScript({ settings: pointedAt('kubernetes') });
       const log = output(run);
-      expect(log).toContain(REFRESHER_STEPS.gcloudLogin);
+      expect(log).toContain(REFRESHER_STEPS.stsExchange);
       expect(log).toContain(REFRESHER_STEPS.accessToken);
       expect(log).toContain(REFRESHER_STEPS.applySecret);
       expect(log).not.toContain(REFRESHER_STEPS.entraExchange);
-      // No API server in this tier: the apply fails, so the run fails, and says so.
+      // No API credentials in this tier: the apply cannot start, so the run fails, and says so.
       expect(run.exitCode).not.toBe(0);
-      expect(run.stderr).toContain('error: could not apply Secret bifrost/ar-pull-secret');
+      expect(run.stderr).toContain(
+        'error: ServiceAccount API token /var/run/secrets/kubernetes.io/serviceaccount/token is missing',
+      );
 
       const sts = gcp.requests.filter((r) => r.service === 'sts');
       expect(sts.length).toBeGreaterThan(0);
@@ -300,7 +319,7 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
         const run = await runScript({ settings: pointedAt('entra') });
         const log = output(run);
         expect(log).toContain(REFRESHER_STEPS.entraExchange);
-        expect(log).toContain('Entra ID token written to /var/run/secrets/entra/token');
+        expect(log).toContain('Entra ID token received, held in memory');
         expect(log).toContain(REFRESHER_STEPS.applySecret);
 
         const [exchange] = entra.requests.slice(before);
@@ -321,7 +340,7 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
     );
   }, 120_000);
 
-  it("entra mode: prints Entra's AADSTS error and stops before gcloud when the federated credential does not match", async () => {
+  it("entra mode: prints Entra's AADSTS error and stops before STS when the federated credential does not match", async () => {
     await withGcp({}, async () => {
       const run = await runScript({
         settings: pointedAt('entra'),
@@ -333,7 +352,7 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
       expect(run.stderr).toContain(
         "AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:bifrost:default'",
       );
-      expect(log).not.toContain(REFRESHER_STEPS.gcloudLogin);
+      expect(log).not.toContain(REFRESHER_STEPS.stsExchange);
       expect(gcp.requests).toEqual([]);
     });
   }, 120_000);
@@ -343,7 +362,7 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
       const run = await runScript({ settings: pointedAt('kubernetes'), saToken: '' });
       expect(run.exitCode).not.toBe(0);
       expect(run.stderr).toContain(
-        'error: ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token is missing or empty',
+        'error: ServiceAccount token /var/run/secrets/azure/tokens/azure-identity-token is missing',
       );
       expect(gcp.requests).toEqual([]);
     });
@@ -370,22 +389,37 @@ describe('refresher script against emulated Google (and Entra ID)', () => {
     });
   }, 120_000);
 
-  it('names the image to use when kubectl is missing (seed D2: the :stable and :slim images)', async () => {
-    await withGcp({}, async () => {
-      // This machine's tools minus kubectl, like an image without it.
-      const binDir = mkdtempSync(path.join(tmpdir(), 'refresher-bin-'));
-      workDirs.push(binDir);
-      for (const tool of readdirSync('/usr/bin'))
-        if (tool !== 'kubectl') symlinkSync(path.join('/usr/bin', tool), path.join(binDir, tool));
-      const run = await runScript({
-        settings: pointedAt('kubernetes'),
-        extraMounts: [{ kind: 'dir', source: binDir, target: '/run/image-bin' }],
-        extraEnv: { PATH: '/run/image-bin' },
-      });
-      expect(run.exitCode).not.toBe(0);
-      expect(run.stderr).toContain('error: kubectl is not in the refresher image: use the full image');
-      expect(gcp.requests).toEqual([]);
+  it('tries STS again on 429 and 503, honouring Retry-After, then reports its last answer', async () => {
+    const answers = [
+      { status: 429, headers: { 'retry-after': '1' }, body: '{"error":"rate_limited"}' },
+      { status: 503, headers: {}, body: 'upstream unavailable' },
+      { status: 503, headers: {}, body: 'upstream unavailable' },
+      { status: 503, headers: {}, body: '{"error":"still down"}' },
+    ];
+    const seen: number[] = [];
+    const started = Date.now();
+    const server = createServer((_req, res) => {
+      seen.push(Date.now() - started);
+      const answer = answers[Math.min(seen.length - 1, answers.length - 1)];
+      res.writeHead(answer.status, answer.headers).end(answer.body);
     });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await withGcp({}, async () => {
+        const { port } = server.address() as AddressInfo;
+        const run = await runScript({
+          settings: pointedAt('kubernetes', { stsUrl: `http://127.0.0.1:${port}/v1/token` }),
+        });
+        expect(run.exitCode).not.toBe(0);
+        expect(seen).toHaveLength(4);
+        expect(seen[1] - seen[0]).toBeGreaterThanOrEqual(900); // Retry-After: 1
+        expect(run.stdout).toContain('retry: Google STS answered HTTP 429; trying again in 1.0 s');
+        expect(run.stderr).toContain('error: Google STS answered HTTP 503: {"error":"still down"}');
+        expect(output(run)).not.toContain(REFRESHER_STEPS.accessToken);
+      });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }, 120_000);
 
   it('rejects a non-numeric token lifetime without evaluating it', async () => {

@@ -10,7 +10,13 @@ import type {
 } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { INPUT_DEFAULTS, InputError, readSettings, type InputName } from '../../src/inputs.js';
-import { REFRESHER_CONTAINER, refresherEnv, refresherScript } from '../../src/refresher.js';
+import {
+  DEFAULT_REFRESHER_IMAGE,
+  REFRESHER_CONTAINER,
+  refresherEnv,
+  refresherSpecHash,
+} from '../../src/refresher.js';
+import { REFRESHER_SCRIPT } from '../../src/refresher-script.js';
 import { redactSecretData, render, toYamlStream } from '../../src/render.js';
 import type { Settings } from '../../src/settings.js';
 import { IDENTITY_INPUTS, testSettings } from '../support/fixtures.js';
@@ -107,21 +113,23 @@ describe('render: kubernetes federation (the seed chain)', () => {
     expect(others).toEqual([]);
     expect(container).toMatchObject({
       name: REFRESHER_CONTAINER,
-      image: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
-      command: ['/bin/bash', '-c'],
-      args: [refresherScript()],
-      env: refresherEnv(settings),
+      image: DEFAULT_REFRESHER_IMAGE,
+      command: ['/nodejs/bin/node', '/etc/gcp/refresh.mjs'],
+      env: [...refresherEnv(settings), { name: 'REFRESHER_SPEC', value: expect.stringMatching(/^[0-9a-f]{32}$/) }],
       securityContext: {
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },
         readOnlyRootFilesystem: true,
       },
     });
-    expect(pod.spec!.volumes!.map((v) => v.name)).toEqual([
-      'gcp-credential-config',
-      'azure-identity-token',
-      'scratch',
-    ]);
+    expect(container.args).toBeUndefined();
+    // The hash covers the pod template without itself, and the script.
+    const spec = container.env!.at(-1)!.value!;
+    const withoutSpec = structuredClone(pod);
+    withoutSpec.spec!.containers[0].env!.pop();
+    expect(spec).toBe(refresherSpecHash(withoutSpec));
+    // No writable volume: the script writes nothing.
+    expect(pod.spec!.volumes!.map((v) => v.name)).toEqual(['gcp-credential-config', 'azure-identity-token']);
     expect(pod.spec!.volumes![1].projected!.sources).toEqual([
       {
         serviceAccountToken: {
@@ -134,8 +142,25 @@ describe('render: kubernetes federation (the seed chain)', () => {
     expect(container.volumeMounts).toEqual([
       { name: 'gcp-credential-config', mountPath: '/etc/gcp', readOnly: true },
       { name: 'azure-identity-token', mountPath: '/var/run/secrets/azure/tokens', readOnly: true },
-      { name: 'scratch', mountPath: '/tmp' },
     ]);
+    // The program is readable in the ConfigMap it is mounted from.
+    expect(byKind<V1ConfigMap>(objects, 'ConfigMap').data!['refresh.mjs']).toBe(REFRESHER_SCRIPT);
+  });
+
+  it('serve-previews: a ClusterRole to list namespaces and the label in the refresher env', () => {
+    const plainObjects = render(testSettings({})).objects;
+    expect(plainObjects.filter((o) => o.kind?.startsWith('Cluster'))).toEqual([]);
+    const { objects } = render(testSettings({ 'serve-previews': 'true' }));
+    const role = byKind<KubernetesObject & { rules: unknown }>(objects, 'ClusterRole');
+    expect(role.metadata?.name).toBe('bifrost-preview-namespaces-bifrost');
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }]);
+    const binding = byKind<KubernetesObject & { subjects: unknown }>(objects, 'ClusterRoleBinding');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'bifrost-sa', namespace: 'bifrost' }]);
+    const env = byKind<V1CronJob>(objects, 'CronJob').spec!.jobTemplate.spec!.template.spec!.containers[0].env!;
+    expect(env).toContainEqual({
+      name: 'PREVIEW_NAMESPACE_LABEL',
+      value: 'bifrost.maximhq.dev/pull-secret-from=bifrost',
+    });
   });
 
   it('runs the gateway under its own account, hardened, with chart probes and a writable APP_DIR', () => {
@@ -190,17 +215,9 @@ describe('render: entra federation', () => {
     });
   });
 
-  it('adds an in-memory volume for the Entra token next to the projected one', () => {
+  it('adds no volume for the Entra token: refresh.mjs keeps it in memory', () => {
     const pod = byKind<V1CronJob>(objects, 'CronJob').spec!.jobTemplate.spec!.template.spec!;
-    expect(pod.volumes!.find((v) => v.name === 'entra-token')).toEqual({
-      name: 'entra-token',
-      emptyDir: { medium: 'Memory', sizeLimit: '1Mi' },
-    });
-    expect(pod.volumes!.some((v) => v.name === 'azure-identity-token')).toBe(true);
-    expect(pod.containers[0].volumeMounts).toContainEqual({
-      name: 'entra-token',
-      mountPath: '/var/run/secrets/entra',
-    });
+    expect(pod.volumes!.map((v) => v.name)).toEqual(['gcp-credential-config', 'azure-identity-token']);
   });
 });
 
@@ -251,7 +268,7 @@ describe('render: config, replicas and warnings', () => {
         'cpu-request': '100m',
         'memory-limit': '1Gi',
         'refresh-schedule': '*/15 * * * *',
-        'refresher-image': 'registry.example/tools/cloud-sdk:538.0.0',
+        'refresher-image': 'registry.example/mirror/nodejs22-debian12:nonroot',
       }),
     );
     const deployment = byKind<V1Deployment>(objects, 'Deployment');
@@ -263,7 +280,7 @@ describe('render: config, replicas and warnings', () => {
     const cronJob = byKind<V1CronJob>(objects, 'CronJob');
     expect(cronJob.spec!.schedule).toBe('*/15 * * * *');
     expect(cronJob.spec!.jobTemplate.spec!.template.spec!.containers[0].image).toBe(
-      'registry.example/tools/cloud-sdk:538.0.0',
+      'registry.example/mirror/nodejs22-debian12:nonroot',
     );
   });
 });

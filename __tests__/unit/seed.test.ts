@@ -123,24 +123,23 @@ const DIFFERENCES: Record<string, Allowance> = {
     why: ['HARDEN'],
     reason: 'non-root UID/GID 65532 (fsGroup makes the projected token readable), seccomp RuntimeDefault',
   },
-  'CronJob/refresh-ar-secret:spec.jobTemplate.spec.template.spec.volumes[name=scratch]': {
-    why: ['HARDEN'],
-    reason: 'writable HOME/CLOUDSDK_CONFIG for gcloud and kubectl on a read-only root filesystem',
+  'ConfigMap/gcp-credential-config:data["refresh.mjs"]': {
+    why: ['D3', 'D4', 'D12'],
+    reason:
+      'the refresher program, readable where it is mounted: STS + IAM without gcloud, one atomic server-side apply, the expiry recorded on the secret',
   },
-  'CronJob/refresh-ar-secret:spec.jobTemplate.spec.template.spec.containers[name=token-refresh].volumeMounts[name=scratch]':
-    {
-      why: ['HARDEN'],
-      reason: 'mounts that scratch emptyDir at /tmp',
-    },
   'CronJob/refresh-ar-secret:spec.jobTemplate.spec.template.spec.containers[name=token-refresh].image': {
     why: ['D2', 'D13'],
     reason:
-      "google/cloud-sdk:slim has no kubectl; Google's registry image has gcloud and kubectl, and no Docker Hub limits",
+      'google/cloud-sdk:slim has no kubectl; a distroless Node.js image from gcr.io (no shell, no Docker Hub limits) runs refresh.mjs',
+  },
+  'CronJob/refresh-ar-secret:spec.jobTemplate.spec.template.spec.containers[name=token-refresh].command': {
+    why: ['D3', 'D4', 'D12'],
+    reason: 'node runs refresh.mjs from the ConfigMap instead of a bash script in args',
   },
   'CronJob/refresh-ar-secret:spec.jobTemplate.spec.template.spec.containers[name=token-refresh].args': {
     why: ['D3', 'D4', 'D12'],
-    reason:
-      'gcloud auth login --cred-file first; one atomic server-side apply; the expiry recorded on the secret',
+    reason: 'the bash script is gone: the program is refresh.mjs in the ConfigMap',
   },
   'CronJob/refresh-ar-secret:spec.jobTemplate.spec.template.spec.containers[name=token-refresh].env': {
     why: ['D3', 'D4'],
@@ -413,7 +412,11 @@ describe('seed page vs rendered manifests', () => {
           .filter((d) => d.change === 'removed')
           .map((d) => d.path)
           .sort(),
-      ).toEqual(['Deployment/bifrost:spec.template.metadata.labels["azure.workload.identity/use"]']);
+      ).toEqual([
+        // The bash script in args: the program is now refresh.mjs in the ConfigMap.
+        'CronJob/refresh-ar-secret:spec.jobTemplate.spec.template.spec.containers[name=token-refresh].args',
+        'Deployment/bifrost:spec.template.metadata.labels["azure.workload.identity/use"]',
+      ]);
     });
   }
 
