@@ -130,6 +130,17 @@ async function deployPreview(run: PreviewRun, kube: KubeClient, preview: Preview
   const signal = AbortSignal.any([deadline, lock.superseded.signal]);
   try {
     const objects = renderPreview(settings, preview, now().toISOString());
+    const applyEach = async (list: KubernetesObject[]) => {
+      const applied = [];
+      for (const object of list) {
+        const result = await kube.apply(object, settings.control.forceConflicts);
+        core.info(
+          `${result.kind} ${result.namespace ? `${result.namespace}/` : ''}${result.name} ${result.action}`,
+        );
+        applied.push(result);
+      }
+      return applied;
+    };
     report.applied = await group(core, 'Apply preview', async () => {
       await lock.ensureCurrent();
       if (!settings.workload.config) {
@@ -143,16 +154,7 @@ async function deployPreview(run: PreviewRun, kube: KubeClient, preview: Preview
           );
         }
       }
-      const applied = [];
-      for (const object of objects) {
-        await lock.ensureCurrent();
-        const result = await kube.apply(object, settings.control.forceConflicts);
-        core.info(
-          `${result.kind} ${result.namespace ? `${result.namespace}/` : ''}${result.name} ${result.action}`,
-        );
-        applied.push(result);
-      }
-      return applied;
+      return applyEach(objects.filter((o) => o.kind !== 'Deployment'));
     });
     report.phases.push({
       name: 'Apply',
@@ -178,6 +180,12 @@ async function deployPreview(run: PreviewRun, kube: KubeClient, preview: Preview
         status: 'succeeded',
         detail: `Job ${jobName} (production's refresher) wrote ${preview.namespace}/${names.pullSecret}; expires ${expiresAt ?? 'at an unknown time'}`,
       });
+    });
+
+    // The gateway only once its pull secret exists: the first image pull then has credentials.
+    await group(core, 'Apply gateway', async () => {
+      await lock.ensureCurrent();
+      report.applied.push(...(await applyEach(objects.filter((o) => o.kind === 'Deployment'))));
     });
 
     if (settings.control.wait) {
