@@ -198,7 +198,7 @@ export const HINTS: readonly Hint[] = [
     docs: 'https://cloud.google.com/iam/docs/workload-identity-federation-with-kubernetes#impersonation',
   },
 
-  // ── gcloud in the refresher ───────────────────────────────────────────────────────────────────
+  // ── gcloud in a seed-style refresher (the action's refresh.mjs prints each service's own answer) ───────────────────────────────────────────────────────────────────
   {
     id: 'gcloud-impersonation-failed',
     title: 'gcloud could not get an impersonated token',
@@ -218,7 +218,8 @@ export const HINTS: readonly Hint[] = [
       'gcloud said "You do not currently have an active account selected": `gcloud auth print-access-token` does not ' +
       'read GOOGLE_APPLICATION_CREDENTIALS (seed defect D3). Log in with the credential config first: ' +
       '`gcloud auth login --cred-file="$GOOGLE_APPLICATION_CREDENTIALS" --quiet`, then `gcloud auth print-access-token`. ' +
-      "The action's refresher does this; redeploy (mode: deploy) to replace a seed-style CronJob, or fix your own script.",
+      "The action's refresher needs no gcloud (refresh.mjs calls STS and IAM itself): redeploy (mode: deploy) to " +
+      'replace a seed-style CronJob, or fix your own script.',
     docs: 'https://cloud.google.com/sdk/gcloud/reference/auth/login',
   },
   {
@@ -239,10 +240,30 @@ export const HINTS: readonly Hint[] = [
     title: 'Refresher image has no kubectl',
     match: /\bkubectl: (?:command )?not found/,
     fix:
-      'The shell said "kubectl: command not found": the refresher image has no kubectl (google/cloud-sdk:slim, seed ' +
-      'defect D2). Set the input refresher-image to an image with both gcloud and kubectl — the default ' +
-      'gcr.io/google.com/cloudsdktool/google-cloud-cli (non-slim) ships kubectl. `gcloud components install kubectl` is ' +
-      'disabled in these images; install the kubectl package when building your own.',
+      'The shell said "kubectl: command not found": a seed-style refresher runs kubectl, and the image has none ' +
+      "(google/cloud-sdk:slim, seed defect D2). The action's refresher needs neither kubectl nor a shell: redeploy " +
+      '(mode: deploy) to replace the CronJob with refresh.mjs on the distroless Node.js image (input refresher-image, ' +
+      'default gcr.io/distroless/nodejs22-debian12:nonroot pinned by digest).',
+  },
+  {
+    id: 'refresher-node-missing',
+    title: 'Refresher image has no node',
+    match:
+      /exec: "\/nodejs\/bin\/node": stat \/nodejs\/bin\/node: no such file or directory|\/nodejs\/bin\/node: not found/,
+    fix:
+      'The container runtime could not start /nodejs/bin/node: the image given as refresher-image is not a distroless ' +
+      'Node.js image. Leave refresher-image empty for the default gcr.io/distroless/nodejs22-debian12:nonroot (pinned by ' +
+      'digest), or give a mirror of that image.',
+  },
+  {
+    id: 'refresher-unreachable',
+    title: 'The refresher could not reach a service',
+    match: /could not reach (?:Entra ID|Google STS|IAM Credentials|the API server) at /,
+    fix:
+      'refresh.mjs tried the connection 4 times (refused, reset, timed out or unresolvable) and gave up. Allow the ' +
+      "refresher pod's egress on HTTPS to login.microsoftonline.com (federation: entra), sts.googleapis.com and " +
+      'iamcredentials.googleapis.com, and to the API server (a NetworkPolicy in the namespace, the cluster firewall or ' +
+      'an egress proxy); check DNS from a pod in the namespace.',
   },
   {
     id: 'rbac-secrets-forbidden',

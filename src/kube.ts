@@ -6,17 +6,22 @@ import type {
   CoreV1Event,
   KubeConfig,
   KubernetesObject,
+  V1CronJob,
   V1Deployment,
   V1Job,
   V1Pod,
   V1ReplicaSet,
+  V1Secret,
 } from '@kubernetes/client-node';
 import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  createConfiguration,
   KubernetesObjectApi,
   PatchStrategy,
+  ResponseContext,
+  ServerConfiguration,
   Watch,
 } from '@kubernetes/client-node';
 
@@ -27,6 +32,25 @@ export interface AppliedObject {
   name: string;
   namespace?: string;
   action: ApplyAction;
+}
+
+/** Kinds applied together, tier by tier: a tier needs only what the tiers before it created
+ * (the Namespace; then the ServiceAccounts and the Role a binding or a pod names). Kinds not
+ * listed go into the last tier. */
+const APPLY_TIERS: readonly (readonly string[])[] = [
+  ['Namespace', 'ClusterRole'],
+  ['ServiceAccount', 'ConfigMap', 'Secret', 'Role', 'Service'],
+];
+
+function applyTier(kind: string | undefined): number {
+  const tier = APPLY_TIERS.findIndex((kinds) => kinds.includes(kind ?? ''));
+  return tier === -1 ? APPLY_TIERS.length : tier;
+}
+
+/** What an apply answered, by the object's uid: 201 Created or 200, and the server's clock. */
+interface ApplyAnswer {
+  status: number;
+  date: number;
 }
 
 /** An API call that failed, with what we were doing and what the server said. */
@@ -97,6 +121,7 @@ export class KubeClient {
   readonly apps: AppsV1Api;
   readonly batch: BatchV1Api;
   private readonly objects: KubernetesObjectApi;
+  private readonly applyAnswers = new Map<string, ApplyAnswer>();
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -105,21 +130,64 @@ export class KubeClient {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.objects = this.objectsClient(kubeConfig);
   }
 
-  /** Server-side apply each object in order with our one field manager. The action is judged
-   * by resourceVersion: unchanged when the server had nothing to change. */
-  async applyAll(objects: KubernetesObject[], force: boolean): Promise<AppliedObject[]> {
-    const applied: AppliedObject[] = [];
-    for (const object of objects) applied.push(await this.apply(object, force));
-    return applied;
+  /** The generic client, plus a response middleware that notes each answer's HTTP status: an
+   * apply answers 201 when it created the object, so no read per object is needed first. */
+  private objectsClient(kubeConfig: KubeConfig): KubernetesObjectApi {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('No active cluster!');
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kubeConfig },
+      promiseMiddleware: [
+        {
+          pre: (context) => Promise.resolve(context),
+          post: async (response) => {
+            if (response.httpStatusCode !== 200 && response.httpStatusCode !== 201) return response;
+            const text = await response.body.text();
+            const uid = (safeJson(text) as KubernetesObject | undefined)?.metadata?.uid;
+            const date = Date.parse(response.headers.date ?? '');
+            if (uid) this.applyAnswers.set(uid, { status: response.httpStatusCode, date });
+            return new ResponseContext(response.httpStatusCode, response.headers, {
+              text: () => Promise.resolve(text),
+              binary: () => Promise.resolve(Buffer.from(text)),
+            });
+          },
+        },
+      ],
+    });
+    return new KubernetesObjectApi(configuration);
   }
 
-  async apply(object: KubernetesObject, force: boolean): Promise<AppliedObject> {
+  /** Server-side apply every object with our one field manager, tier by tier (APPLY_TIERS), the
+   * objects of a tier concurrently. Returns what was done, in the order given, and the objects
+   * as the server answered (e.g. the CronJob with its uid, to create the initial Job from). */
+  async applyAll(
+    objects: KubernetesObject[],
+    force: boolean,
+  ): Promise<{ applied: AppliedObject[]; live: KubernetesObject[] }> {
+    const applied: AppliedObject[] = new Array<AppliedObject>(objects.length);
+    const live: KubernetesObject[] = new Array<KubernetesObject>(objects.length);
+    const tiers = [...new Set(objects.map((o) => applyTier(o.kind)))].sort((a, b) => a - b);
+    for (const tier of tiers) {
+      await Promise.all(
+        objects.map(async (object, index) => {
+          if (applyTier(object.kind) !== tier) return;
+          [applied[index], live[index]] = await this.apply(object, force);
+        }),
+      );
+    }
+    return { applied, live };
+  }
+
+  /** One server-side apply. Created: the server answered 201. Configured: 200, and our field
+   * manager's entry was written now (by the server's clock). Unchanged: 200 and that entry is
+   * older — a no-op apply writes nothing. */
+  private async apply(object: KubernetesObject, force: boolean): Promise<[AppliedObject, KubernetesObject]> {
     const { kind = '', metadata = {} } = object;
     const label = describe(object);
-    const before = await this.readOrUndefined(object);
     let after: KubernetesObject;
     try {
       after = await this.objects.patch(
@@ -135,24 +203,26 @@ export class KubeClient {
       if (conflicts.length > 0) throw new ApplyConflictError(label, conflicts);
       throw wrap(`apply ${label}`, error);
     }
-    const action: ApplyAction = !before
-      ? 'created'
-      : before.metadata?.resourceVersion === after.metadata?.resourceVersion
-        ? 'unchanged'
-        : 'configured';
-    return { kind, name: metadata.name ?? '', namespace: metadata.namespace, action };
+    const uid = after.metadata?.uid ?? '';
+    const answer = this.applyAnswers.get(uid);
+    this.applyAnswers.delete(uid);
+    const ours = after.metadata?.managedFields?.find(
+      (entry) => entry.manager === this.fieldManager && entry.operation === 'Apply',
+    );
+    // managedFields times have one-second resolution.
+    const writtenNow = !answer || !Number.isFinite(answer.date) || time(ours?.time) >= answer.date - 1000;
+    const action: ApplyAction = answer?.status === 201 ? 'created' : writtenNow ? 'configured' : 'unchanged';
+    return [{ kind, name: metadata.name ?? '', namespace: metadata.namespace, action }, after];
   }
 
-  private async readOrUndefined(object: KubernetesObject): Promise<KubernetesObject | undefined> {
+  /** A Secret's metadata (annotations), or undefined when it does not exist. Its data is dropped. */
+  async secretMetadata(namespace: string, name: string): Promise<V1Secret | undefined> {
     try {
-      return await this.objects.read({
-        apiVersion: object.apiVersion,
-        kind: object.kind,
-        metadata: { name: object.metadata?.name ?? '', namespace: object.metadata?.namespace },
-      });
+      const secret = await this.core.readNamespacedSecret({ name, namespace });
+      return { metadata: secret.metadata, type: secret.type };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw wrap(`read ${describe(object)}`, error);
+      throw wrap(`read Secret ${namespace}/${name}`, error);
     }
   }
 
@@ -167,14 +237,11 @@ export class KubeClient {
     }
   }
 
-  /** What `kubectl create job --from=cronjob/<cronJob> <jobName>` does, over the API. */
-  async createJobFromCronJob(namespace: string, cronJobName: string, jobName: string): Promise<V1Job> {
-    let cronJob;
-    try {
-      cronJob = await this.batch.readNamespacedCronJob({ name: cronJobName, namespace });
-    } catch (error) {
-      throw wrap(`read CronJob ${namespace}/${cronJobName}`, error);
-    }
+  /** What `kubectl create job --from=cronjob/<cronJob> <jobName>` does, over the API, from the
+   * CronJob as the apply returned it (no read). */
+  async createJobFromCronJob(cronJob: V1CronJob, jobName: string): Promise<V1Job> {
+    const namespace = cronJob.metadata?.namespace ?? '';
+    const cronJobName = cronJob.metadata?.name ?? '';
     const template = cronJob.spec?.jobTemplate;
     const body: V1Job = {
       apiVersion: 'batch/v1',
@@ -540,6 +607,14 @@ function fieldConflicts(error: unknown): FieldConflict[] {
       manager: /conflict with "([^"]+)"/.exec(cause.message ?? '')?.[1] ?? 'another manager',
       message: cause.message ?? '',
     }));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function time(value: Date | string | undefined): number {

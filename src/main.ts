@@ -23,9 +23,11 @@ import { render, toYamlStream } from './render.js';
 import { isPreviewRun, runPreview } from './preview-lifecycle.js';
 import { renderPreview } from './preview.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
+import { decideInitialRefresh } from './refresh-skip.js';
 import type { Core, RunReport } from './report.js';
 import { ActionFailure, annotate, group, setOutputs, writeSummary } from './report.js';
 import type { Settings } from './settings.js';
+import type { V1CronJob } from '@kubernetes/client-node';
 import { EXPIRES_AT_ANNOTATION } from './settings.js';
 
 export interface Dependencies {
@@ -86,7 +88,7 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
       if (settings.mode === 'deploy') {
         if (settings.azure.manageFederatedCredential)
           await ensureFederatedCredential(core, settings, arm, report);
-        await deploy(core, kube, settings, objects, report, deadline);
+        await deploy(core, kube, settings, objects, report, deadline, now());
       }
       const { checks, azureFacts, apiRequests } = await group(core, 'Verify', () =>
         verify(kube, settings, arm, now()),
@@ -119,9 +121,15 @@ async function deploy(
   objects: Awaited<ReturnType<typeof render>>['objects'],
   report: RunReport,
   deadline: AbortSignal,
+  now: Date,
 ): Promise<void> {
   const { names, control } = settings;
-  if (!settings.workload.config && !(await kube.secretExists(names.namespace, names.configSecret))) {
+  // Both reads at once: the config Secret must exist; the pull secret may make the refresh moot.
+  const [configExists, pullSecret] = await Promise.all([
+    settings.workload.config ? true : kube.secretExists(names.namespace, names.configSecret),
+    kube.secretMetadata(names.namespace, names.pullSecret),
+  ]);
+  if (!configExists) {
     throw new ActionFailure(
       'Bifrost config missing',
       `Secret ${names.namespace}/${names.configSecret} does not exist and the \`config\` input is empty.`,
@@ -131,28 +139,43 @@ async function deploy(
     );
   }
 
-  report.applied = await group(core, 'Apply manifests', async () => {
-    const applied = await kube.applyAll(objects, control.forceConflicts);
-    for (const a of applied)
+  const { applied, live } = await group(core, 'Apply manifests', async () => {
+    const result = await kube.applyAll(objects, control.forceConflicts);
+    for (const a of result.applied)
       core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
-    return applied;
+    return result;
   });
+  report.applied = applied;
   report.phases.push({ name: 'Apply', status: 'succeeded', detail: applySummary(report.applied) });
 
-  const jobName = initialJobName(settings);
-  report.jobName = jobName;
-  await group(core, 'Initial refresh of the pull secret', async () => {
-    core.info(`Creating Job ${names.namespace}/${jobName} from CronJob ${names.cronJob}`);
-    await kube.createJobFromCronJob(names.namespace, names.cronJob, jobName);
-    const outcome = await kube.waitForJob(names.namespace, jobName, deadline);
-    if (outcome.status !== 'complete') throw await refreshFailure(kube, settings, jobName, outcome);
-    report.pullSecretExpiresAt = await pullSecretExpiry(kube, settings, jobName);
+  const rendered = objects.find((o): o is V1CronJob => o.kind === 'CronJob')!;
+  const decision = decideInitialRefresh(pullSecret, rendered, control.forceRefresh, now);
+  if (!decision.run) {
+    core.info(`Initial refresh ${decision.reason}; pull secret expires ${decision.expiresAt}`);
+    report.pullSecretExpiresAt = decision.expiresAt;
     report.phases.push({
       name: 'Initial refresh',
-      status: 'succeeded',
-      detail: `Job ${jobName} completed; pull secret expires ${report.pullSecretExpiresAt ?? 'at an unknown time'}`,
+      status: 'skipped',
+      detail: `${decision.reason}; pull secret expires ${decision.expiresAt}`,
     });
-  });
+  } else {
+    const jobName = initialJobName(settings);
+    report.jobName = jobName;
+    await group(core, 'Initial refresh of the pull secret', async () => {
+      core.info(
+        `Creating Job ${names.namespace}/${jobName} from CronJob ${names.cronJob} (${decision.reason})`,
+      );
+      const cronJob = live.find((o): o is V1CronJob => o.kind === 'CronJob')!;
+      const outcome = await runJob(kube, cronJob, jobName, deadline);
+      if (outcome.status !== 'complete') throw await refreshFailure(kube, settings, jobName, outcome);
+      report.pullSecretExpiresAt = await pullSecretExpiry(kube, settings, jobName);
+      report.phases.push({
+        name: 'Initial refresh',
+        status: 'succeeded',
+        detail: `Job ${jobName} completed; pull secret expires ${report.pullSecretExpiresAt ?? 'at an unknown time'}`,
+      });
+    });
+  }
 
   if (!control.wait) {
     report.phases.push({ name: 'Rollout', status: 'skipped', detail: '`wait` is false' });
@@ -168,6 +191,29 @@ async function deploy(
       detail: `Deployment ${names.deployment}: ${replicas} replica(s) available`,
     });
   });
+}
+
+/** Creates the Job and watches it at once: the watch is open before the Job can change. */
+async function runJob(
+  kube: KubeClient,
+  cronJob: V1CronJob,
+  jobName: string,
+  deadline: AbortSignal,
+): Promise<JobOutcome> {
+  const createFailed = new AbortController();
+  const outcome = kube.waitForJob(
+    cronJob.metadata?.namespace ?? '',
+    jobName,
+    AbortSignal.any([deadline, createFailed.signal]),
+  );
+  try {
+    await kube.createJobFromCronJob(cronJob, jobName);
+  } catch (error) {
+    createFailed.abort(error);
+    outcome.catch(() => undefined);
+    throw error;
+  }
+  return outcome;
 }
 
 /** Unique per workflow run and attempt; a local run (no GITHUB_RUN_ID) gets a time suffix. */
@@ -191,7 +237,7 @@ async function pullSecretExpiry(
       'Pull secret missing after refresh',
       `Job ${jobName} completed but Secret ${namespace}/${pullSecret} does not exist.`,
       [],
-      `The refresher script writes the Secret with kubectl; check that \`refresher-image\` runs the script rendered by this action and that Role ${settings.names.role} allows create/patch on ${pullSecret}.`,
+      `The refresher script (refresh.mjs) writes the Secret through the API server; check that \`refresher-image\` runs the script rendered by this action and that Role ${settings.names.role} allows create/patch on ${pullSecret}.`,
     );
   }
   return secret.metadata?.annotations?.[EXPIRES_AT_ANNOTATION];

@@ -130,15 +130,11 @@ async function deployPreview(run: PreviewRun, kube: KubeClient, preview: Preview
   const signal = AbortSignal.any([deadline, lock.superseded.signal]);
   try {
     const objects = renderPreview(settings, preview, now().toISOString());
+    // Server-side apply in dependency tiers (the Namespace first), as a production deploy does.
     const applyEach = async (list: KubernetesObject[]) => {
-      const applied = [];
-      for (const object of list) {
-        const result = await kube.apply(object, settings.control.forceConflicts);
-        core.info(
-          `${result.kind} ${result.namespace ? `${result.namespace}/` : ''}${result.name} ${result.action}`,
-        );
-        applied.push(result);
-      }
+      const { applied } = await kube.applyAll(list, settings.control.forceConflicts);
+      for (const a of applied)
+        core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
       return applied;
     };
     report.applied = await group(core, 'Apply preview', async () => {

@@ -83,7 +83,8 @@ export function refresherEnv(settings: Settings): V1EnvVar[] {
       ENTRA_RESOURCE: identity.entraResource,
     });
   }
-  if (workload.servePreviews) env[PREVIEW_NAMESPACE_LABEL_ENV] = `${PULL_SECRET_FROM_LABEL}=${names.namespace}`;
+  if (workload.servePreviews)
+    env[PREVIEW_NAMESPACE_LABEL_ENV] = `${PULL_SECRET_FROM_LABEL}=${names.namespace}`;
   return Object.entries(env).map(([name, value]) => ({ name, value }));
 }
 

@@ -208,7 +208,11 @@ function previewListerClusterRoleBinding(settings: Settings): V1ClusterRoleBindi
         namespace: settings.names.namespace,
       },
     ],
-    roleRef: { kind: 'ClusterRole', name: previewListerName(settings), apiGroup: 'rbac.authorization.k8s.io' },
+    roleRef: {
+      kind: 'ClusterRole',
+      name: previewListerName(settings),
+      apiGroup: 'rbac.authorization.k8s.io',
+    },
   };
 }
 

@@ -113,7 +113,7 @@ describe('Kubernetes checks against the control plane', () => {
       ...deployment.spec!.template.metadata!.annotations,
       [TEST_ANNOTATIONS.imagePullError]: pullError,
     };
-    await client.applyAll(objects, true);
+    const { live } = await client.applyAll(objects, true);
 
     // The pull secret as the refresher writes it, with a fake token that must never reach the snapshot.
     const auth = Buffer.from(`oauth2accesstoken:${FAKE_TOKEN}`).toString('base64');
@@ -128,7 +128,10 @@ describe('Kubernetes checks against the control plane', () => {
       },
     });
 
-    await client.createJobFromCronJob(namespace, 'refresh-ar-secret', 'initial-refresh-e2e');
+    await client.createJobFromCronJob(
+      live.find((object) => object.kind === 'CronJob') as V1CronJob,
+      'initial-refresh-e2e',
+    );
     await waitForObject<V1Job>(kc, `/apis/batch/v1/namespaces/${namespace}/jobs`, {
       what: 'Job initial-refresh-e2e Failed',
       fieldSelector: 'metadata.name=initial-refresh-e2e',

@@ -1,6 +1,6 @@
 // `mode: deploy` end to end, as GitHub runs it (`node dist/index.js` with INPUT_*), against the
-// local control plane. The refresher really runs (host executor: the real script, gcloud and
-// kubectl, Google STS/IAM emulated), so the pull secret comes from the real chain.
+// local control plane. The refresher really runs (host executor: the real refresh.mjs under this
+// machine's node, Google STS/IAM emulated), so the pull secret comes from the real chain.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AppsV1Api,
@@ -144,6 +144,28 @@ describe('deploy into a fresh namespace', () => {
     const again = JSON.parse(second.outputs.applied) as Applied[];
     expect(again.map((a) => a.action)).toEqual(applied.map(() => 'unchanged'));
     expect(await ownState(applied)).toEqual(before);
+    // The pull secret is fresh and was written by this refresher spec: no refresh Job this time.
+    expect(world.executor.executed).toHaveLength(1);
+    expect(second.outputs['job-name'] ?? '').toBe('');
+    expect(second.summary).toContain('skipped (fresh, written by this refresher spec)');
+    expect(second.outputs['pull-secret-expires-at']).toBe(first.outputs['pull-secret-expires-at']);
+  });
+
+  it('force-refresh: true runs the refresh Job anyway and writes a new token', async () => {
+    const forced = await world.run({ 'force-refresh': 'true' });
+    expect(forced.exitCode).toBe(0);
+    expect(world.executor.executed).toHaveLength(2);
+    expect(forced.outputs['job-name']).toMatch(/^initial-refresh-local-/);
+    const secret = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace: world.namespace });
+    const config = JSON.parse(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString());
+    expect(config.auths[`${IDS.region}-docker.pkg.dev`].password).toBe(world.gcp.issuedAccessTokens.at(-1));
+  });
+
+  it('runs the refresh again when the refresher spec changes (another registry host)', async () => {
+    const changed = await world.run({ 'registry-host': '127.0.0.1:5000' });
+    expect(changed.exitCode).toBe(0);
+    expect(world.executor.executed).toHaveLength(3);
+    expect(changed.stdout).toContain('the pull secret was written by another refresher spec');
   });
 });
 

@@ -8,13 +8,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   CoreV1Api,
+  RbacAuthorizationV1Api,
   type KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  setHeaderOptions,
   type KubernetesObject,
   type V1CronJob,
   type V1Secret,
 } from '@kubernetes/client-node';
+import { PULL_SECRET_FROM_LABEL, pullSecretWriterRules } from '../../src/refresher.js';
 import { REFRESHER_FIELD_MANAGER, REFRESHER_STEPS } from '../../src/refresher-script.js';
 import { render } from '../../src/render.js';
 import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from '../../src/settings.js';
@@ -263,5 +266,111 @@ describe('refresher CronJob, entra federation, on a real control plane', () => {
     expect(gcp.requests.length).toBe(stsCalls);
     const after = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace });
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+  });
+});
+
+describe('refresher preview contract (serve-previews), on a real control plane', () => {
+  // Production serves previews: its refresher lists the namespaces labelled
+  // pull-secret-from=<production> (ClusterRole) and writes the same Secret into each preview whose
+  // Role (pullSecretWriterRules) is bound to production's ServiceAccount.
+  let production: string;
+  let previews: string[];
+  let refused: string;
+  let unlabelled: string;
+  let gcp: GcpEmulator;
+  let cronJob: V1CronJob;
+  let clusterScoped: KubernetesObject[];
+  const rbac = kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+
+  async function preview(prefix: string, labelled: boolean, bound: boolean): Promise<string> {
+    const namespace = await newNamespace(prefix);
+    if (labelled) {
+      await core.patchNamespace(
+        { name: namespace, body: { metadata: { labels: { [PULL_SECRET_FROM_LABEL]: production } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    }
+    if (bound) {
+      await rbac.createNamespacedRole({
+        namespace,
+        body: { metadata: { name: 'preview-pull-secret' }, rules: pullSecretWriterRules('ar-pull-secret') },
+      });
+      await rbac.createNamespacedRoleBinding({
+        namespace,
+        body: {
+          metadata: { name: 'preview-pull-secret' },
+          subjects: [{ kind: 'ServiceAccount', name: 'bifrost-sa', namespace: production }],
+          roleRef: { kind: 'Role', name: 'preview-pull-secret', apiGroup: 'rbac.authorization.k8s.io' },
+        },
+      });
+    }
+    return namespace;
+  }
+
+  beforeAll(async () => {
+    production = await newNamespace('refresher-prod');
+    gcp = await startGcpEmulator({
+      providerAudience: PROVIDER_AUDIENCE,
+      allowedServiceAccount: GCP_SERVICE_ACCOUNT,
+      acceptedIssuer: issuer,
+      acceptedSubject: `system:serviceaccount:${production}:bifrost-sa`,
+    });
+    const settings = testSettings({
+      mode: 'render',
+      namespace: production,
+      'serve-previews': 'true',
+      'sts-url': gcp.stsTokenUrl,
+      'iam-credentials-url': gcp.url,
+    });
+    const objects = render(settings).objects.filter((o) => o.kind !== 'Deployment' && o.kind !== 'Service');
+    clusterScoped = objects.filter((o) => o.kind?.startsWith('Cluster'));
+    await applyAll(kubeConfig, objects);
+    cronJob = cronJobOf(objects);
+    previews = [await preview('refresher-pr1', true, true), await preview('refresher-pr2', true, true)];
+    refused = await preview('refresher-pr3', true, false);
+    unlabelled = await preview('refresher-other', false, true);
+  });
+  afterAll(async () => {
+    await gcp.close();
+    const client = KubernetesObjectApi.makeApiClient(kubeConfig);
+    for (const object of clusterScoped) await client.delete(object).catch(() => undefined);
+  });
+
+  const token = async (namespace: string) => {
+    const secret = await core.readNamespacedSecret({ name: 'ar-pull-secret', namespace });
+    return dockerConfigOf(secret).auths[REGISTRY_HOST].password;
+  };
+
+  it('writes production, then every labelled preview; a preview that refuses gets one warning', async () => {
+    const run = await runRefresher({ cronJob, kubeConfig, namespace: production });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const issued = gcp.issuedAccessTokens.at(-1);
+    expect(await token(production)).toBe(issued);
+    for (const namespace of previews) expect(await token(namespace)).toBe(issued);
+    const warnings = run.stdout.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`preview namespace ${refused} refused Secret ar-pull-secret: HTTP 403`);
+    await expect(core.readNamespacedSecret({ name: 'ar-pull-secret', namespace: refused })).rejects.toThrow();
+    await expect(
+      core.readNamespacedSecret({ name: 'ar-pull-secret', namespace: unlabelled }),
+    ).rejects.toThrow();
+    for (const t of gcp.issuedAccessTokens) expect(log(run)).not.toContain(t);
+  });
+
+  it('ONLY_NAMESPACE: a Job for one preview writes into that namespace only', async () => {
+    const before = await token(production);
+    const other = await token(previews[1]);
+    const run = await runRefresher({
+      cronJob,
+      kubeConfig,
+      namespace: production,
+      envOverrides: { ONLY_NAMESPACE: previews[0] },
+    });
+    expect(run.exitCode).toBe(0);
+    expect(await token(previews[0])).toBe(gcp.issuedAccessTokens.at(-1));
+    expect(await token(production)).toBe(before);
+    expect(await token(previews[1])).toBe(other);
+    expect(run.stdout).toContain(`Secret ${previews[0]}/ar-pull-secret refreshed; expires`);
   });
 });

@@ -1,7 +1,7 @@
 // The host executor: plays the container runtime for refresher pods. kwok simulates every pod on
 // the local cluster, but a Job pod whose image is HOST_EXECUTOR_IMAGE is held Running (kwok stage
 // pod-complete-host-executed.yaml) until this executor has run its container for real on this
-// host (runRefresher: bubblewrap, the machine's gcloud and kubectl, the ServiceAccount's own
+// host (runRefresher: bubblewrap, refresh.mjs under the machine's node, the ServiceAccount's own
 // token). The executor then points the pod's log at what the script printed and annotates the
 // pod with the outcome, and kwok finishes it: Succeeded on exit 0, Failed otherwise. So the
 // action's initial refresh Job really creates the pull secret, through the real script.

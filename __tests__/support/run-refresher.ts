@@ -71,6 +71,8 @@ export interface RefresherRun {
   signal?: NodeJS.Signals;
   stdout: string;
   stderr: string;
+  /** Wall time of the container's process (bubblewrap included). */
+  durationMs?: number;
 }
 
 /** The sandbox's root is the host's, but bwrap creates mount points before entering it, where an
@@ -108,6 +110,7 @@ function bwrapPath(): string {
 
 /** Runs argv under bubblewrap with exactly `spec.env` as its environment. */
 export function runSandboxed(spec: SandboxSpec): Promise<RefresherRun> {
+  const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const child = spawn(bwrapPath(), bubblewrapArgs(spec), {
       env: spec.env,
@@ -124,7 +127,8 @@ export function runSandboxed(spec: SandboxSpec): Promise<RefresherRun> {
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ exitCode: code, ...(signal ? { signal } : {}), stdout, stderr });
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      resolve({ exitCode: code, ...(signal ? { signal } : {}), stdout, stderr, durationMs });
     });
   });
 }

@@ -197,6 +197,16 @@ describe('hint catalogue, messages not in the fixtures', () => {
       'k8s-forbidden',
     ],
     ['/bin/sh: kubectl: not found', 'kubectl-not-found'],
+    // containerd's runc error when the image has no /nodejs/bin/node (refresher-image not distroless Node.js).
+    [
+      'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nodejs/bin/node": stat /nodejs/bin/node: no such file or directory: unknown',
+      'refresher-node-missing',
+    ],
+    // refresh.mjs after its retries.
+    [
+      'error: could not reach Google STS at https://sts.googleapis.com/v1/token: ECONNREFUSED',
+      'refresher-unreachable',
+    ],
     // kube-apiserver's server-side apply conflict, as the action's apply reported it after `kubectl annotate`
     // (seen in __tests__/e2e/verify.test.ts) and, plural, as the apiserver words several conflicts.
     [

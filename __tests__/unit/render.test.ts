@@ -115,7 +115,10 @@ describe('render: kubernetes federation (the seed chain)', () => {
       name: REFRESHER_CONTAINER,
       image: DEFAULT_REFRESHER_IMAGE,
       command: ['/nodejs/bin/node', '/etc/gcp/refresh.mjs'],
-      env: [...refresherEnv(settings), { name: 'REFRESHER_SPEC', value: expect.stringMatching(/^[0-9a-f]{32}$/) }],
+      env: [
+        ...refresherEnv(settings),
+        { name: 'REFRESHER_SPEC', value: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      ],
       securityContext: {
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },
@@ -156,7 +159,8 @@ describe('render: kubernetes federation (the seed chain)', () => {
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }]);
     const binding = byKind<KubernetesObject & { subjects: unknown }>(objects, 'ClusterRoleBinding');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'bifrost-sa', namespace: 'bifrost' }]);
-    const env = byKind<V1CronJob>(objects, 'CronJob').spec!.jobTemplate.spec!.template.spec!.containers[0].env!;
+    const env = byKind<V1CronJob>(objects, 'CronJob').spec!.jobTemplate.spec!.template.spec!.containers[0]
+      .env!;
     expect(env).toContainEqual({
       name: 'PREVIEW_NAMESPACE_LABEL',
       value: 'bifrost.maximhq.dev/pull-secret-from=bifrost',

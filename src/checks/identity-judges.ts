@@ -4,7 +4,12 @@
 
 import path from 'node:path';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
-import { impersonationUrl, JWT_SUBJECT_TOKEN_TYPE, workloadIdentityAudience } from '../gcp.js';
+import {
+  impersonationUrl,
+  JWT_SUBJECT_TOKEN_TYPE,
+  subjectTokenPath,
+  workloadIdentityAudience,
+} from '../gcp.js';
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../settings.js';
 import { newestFirst } from './jobs.js';
 import type { ClusterSnapshot } from './snapshot.js';
@@ -195,12 +200,16 @@ export function judgeCredentialConfig(snapshot: ClusterSnapshot, settings: Setti
       );
     }
   } else {
-    // entra: the file is the Entra token the refresher writes into an emptyDir, not the raw SA token.
+    // entra: the file names the Entra token, not the raw SA token. refresh.mjs holds that token in
+    // memory at subjectTokenPath('entra'); a script that writes it needs an emptyDir there.
     if (projectedTokenFiles(spec).includes(file)) {
       wrong.push(
         `credential_source.file is the raw ServiceAccount token ${file}; federation: entra reads the Entra token file`,
       );
-    } else if (!emptyDirMounts(spec).some((mount) => file.startsWith(`${mount.replace(/\/+$/, '')}/`))) {
+    } else if (
+      file !== subjectTokenPath('entra') &&
+      !emptyDirMounts(spec).some((mount) => file.startsWith(`${mount.replace(/\/+$/, '')}/`))
+    ) {
       wrong.push(`credential_source.file ${file} is not inside an emptyDir mounted in the refresher pod`);
     }
   }
