@@ -156,11 +156,14 @@ export function renderPreview(
     names.deployment,
     names.service,
   ]);
-  const gateway = render(previewSettings).objects.filter(
+  const rendered = render(previewSettings).objects;
+  const gateway = rendered.filter(
     (o) =>
       ['ServiceAccount', 'Secret', 'Deployment', 'Service'].includes(o.kind ?? '') &&
       gatewayNames.has(o.metadata?.name ?? ''),
   );
+  // The production Namespace object as rendered (its Pod Security labels too), plus ours.
+  const renderedNamespace = rendered.find((o): o is V1Namespace => o.kind === 'Namespace');
   const labels = previewLabels(preview);
   const meta = (name: string): V1ObjectMeta => ({
     name,
@@ -173,8 +176,13 @@ export function renderPreview(
     kind: 'Namespace',
     metadata: {
       name: preview.namespace,
-      labels: { ...labels, [PULL_SECRET_FROM_LABEL]: preview.productionNamespace },
+      labels: {
+        ...renderedNamespace?.metadata?.labels,
+        ...labels,
+        [PULL_SECRET_FROM_LABEL]: preview.productionNamespace,
+      },
       annotations: {
+        ...renderedNamespace?.metadata?.annotations,
         [PREVIEW_ANNOTATIONS.repository]: preview.repository,
         [PREVIEW_ANNOTATIONS.deployedAt]: deployedAt,
       },
