@@ -853,6 +853,14 @@ function readSweepSettings(
   const maxAge = inputs.checked('max-age', MAX_AGE);
   const dryRun = inputs.boolean('dry-run');
   const token = inputs.raw('github-token');
+  // Secret: the problem never quotes the value.
+  if (token && !/^[A-Za-z0-9][A-Za-z0-9_.~+/=-]{0,1023}$/.test(token)) {
+    inputs.report(
+      'github-token',
+      'has characters a GitHub token never has',
+      'the workflow token: ${{ github.token }}',
+    );
+  }
   if (mode !== 'sweep') return undefined;
   const repository = env.GITHUB_REPOSITORY?.trim() ?? '';
   if (!REPOSITORY.accepts(repository)) {
