@@ -23,6 +23,7 @@ import type {
   PodSecurityLevel,
   Settings,
 } from './settings.js';
+import { defaultPreviewNamespace, type PreviewSettings, type SweepSettings } from './preview.js';
 
 /** Defaults, identical to action.yml's (a unit test compares them). An empty default means
  * "required" or "derived from another input" — see DERIVED_DEFAULTS. */
@@ -81,6 +82,14 @@ export const INPUT_DEFAULTS = {
   wait: 'true',
   'force-conflicts': 'false',
   'force-refresh': 'false',
+  // pull-request previews (src/preview.ts)
+  preview: '',
+  'preview-namespace': '',
+  'preview-commit': '',
+  'ingress-host': '',
+  'max-age': '14d',
+  'dry-run': 'false',
+  'github-token': '',
 } as const;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -468,7 +477,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
   const required = { required: true };
 
   // Every mode needs the identity inputs: verify compares the cluster against them.
-  const mode = inputs.oneOf<Mode>('mode', ['deploy', 'render', 'verify']);
+  const mode = inputs.oneOf<Mode>('mode', ['deploy', 'render', 'verify', 'teardown', 'sweep']);
 
   // Identity
   const hubSlug = inputs.checked('hub-slug', HUB_SLUG, required);
@@ -572,8 +581,21 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     runAttempt: readEnv(inputs, env, 'GITHUB_RUN_ATTEMPT', '1'),
   };
 
+  const preview = readPreviewSettings(inputs, env, mode, names.namespace);
+  const sweep = readSweepSettings(inputs, env, mode);
+
   if (inputs.problems.length > 0) throw new InputError(inputs.problems);
-  return { mode, names, identity, workload, azure, control, ...(kubeconfig ? { kubeconfig } : {}) };
+  return {
+    mode,
+    names,
+    identity,
+    workload,
+    azure,
+    control,
+    ...(kubeconfig ? { kubeconfig } : {}),
+    ...(preview ? { preview } : {}),
+    ...(sweep ? { sweep } : {}),
+  };
 }
 
 /** The refresher runs `node refresh.mjs`: an old gcloud + kubectl image has no node to run it. */
@@ -831,4 +853,123 @@ function readEnv(inputs: InputReader, env: NodeJS.ProcessEnv, name: string, fall
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+// ---- Pull-request previews (src/preview.ts) ------------------------------------------------------
+
+const PR_NUMBER = regexRule(
+  /^[1-9][0-9]{0,8}$/,
+  'is not a pull request number',
+  'the pull request number, e.g. 42',
+);
+const REPOSITORY = regexRule(
+  /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/,
+  'is not a GitHub repository',
+  'owner/name (GitHub sets GITHUB_REPOSITORY)',
+);
+const COMMIT = regexRule(/^[0-9a-f]{7,40}$/, 'is not a commit SHA', '7–40 lowercase hex digits');
+const MAX_AGE_LIMIT_SECONDS = 90 * 86400;
+const MAX_AGE: Rule = {
+  accepts: (v) => {
+    const seconds = parseMaxAgeSeconds(v);
+    return seconds !== undefined && seconds <= MAX_AGE_LIMIT_SECONDS;
+  },
+  problem: 'is not a max-age',
+  expected: 'days or a duration such as 7d, 36h, 90m or 30s, at most 90d',
+};
+
+/** `max-age`: `<n>d`, or a duration (90s, 10m, 1h30m). */
+export function parseMaxAgeSeconds(value: string): number | undefined {
+  const days = /^([1-9][0-9]{0,2})d$/.exec(value);
+  return days ? Number(days[1]) * 86400 : parseDurationSeconds(value);
+}
+
+/** `preview` marks a deploy (or render) as the preview of a pull request; teardown needs it. */
+function readPreviewSettings(
+  inputs: InputReader,
+  env: NodeJS.ProcessEnv,
+  mode: Mode,
+  productionNamespace: string,
+): PreviewSettings | undefined {
+  const pr = inputs.checked('preview', PR_NUMBER, { required: mode === 'teardown' });
+  const others = (['preview-namespace', 'preview-commit', 'ingress-host'] as const).filter((n) =>
+    inputs.raw(n),
+  );
+  if (!pr || !PR_NUMBER.accepts(pr)) {
+    for (const name of others)
+      inputs.report(name, 'is set but `preview` is empty', 'the `preview` input set too');
+    return undefined;
+  }
+  if (mode === 'verify' || mode === 'sweep') {
+    inputs.report('preview', `is set in mode ${mode}`, 'mode deploy, render or teardown for a preview');
+  }
+  const repository = env.GITHUB_REPOSITORY?.trim() || (mode === 'render' ? 'local/local' : '');
+  if (!REPOSITORY.accepts(repository)) {
+    inputs.report('GITHUB_REPOSITORY', `${quote(repository)} ${REPOSITORY.problem}`, REPOSITORY.expected);
+  }
+  const commit = inputs.raw('preview-commit') || env.GITHUB_SHA?.trim() || '';
+  if (commit && !COMMIT.accepts(commit)) {
+    inputs.report('preview-commit', `${quote(commit)} ${COMMIT.problem}`, COMMIT.expected);
+  }
+  const namespace = inputs.checked('preview-namespace', DNS_LABEL, {
+    fallback: defaultPreviewNamespace(productionNamespace, Number(pr)),
+  });
+  if (namespace === productionNamespace) {
+    inputs.report(
+      'preview-namespace',
+      'is the production namespace',
+      'a namespace of its own for the preview',
+    );
+  }
+  const ingressHost = optional(inputs.checked('ingress-host', DNS_SUBDOMAIN));
+  return {
+    pr: Number(pr),
+    namespace,
+    productionNamespace,
+    repository,
+    commit,
+    ...(ingressHost ? { ingressHost } : {}),
+  };
+}
+
+/** `mode: sweep`; its inputs are checked in every mode (a typo shows on the first run). */
+function readSweepSettings(
+  inputs: InputReader,
+  env: NodeJS.ProcessEnv,
+  mode: Mode,
+): SweepSettings | undefined {
+  const maxAge = inputs.checked('max-age', MAX_AGE);
+  const dryRun = inputs.boolean('dry-run');
+  const token = inputs.raw('github-token');
+  // Secret: the problem never quotes the value.
+  if (token && !/^[A-Za-z0-9][A-Za-z0-9_.~+/=-]{0,1023}$/.test(token)) {
+    inputs.report(
+      'github-token',
+      'has characters a GitHub token never has',
+      'the workflow token: ${{ github.token }}',
+    );
+  }
+  if (mode !== 'sweep') return undefined;
+  const repository = env.GITHUB_REPOSITORY?.trim() ?? '';
+  if (!REPOSITORY.accepts(repository)) {
+    inputs.report('GITHUB_REPOSITORY', `${quote(repository)} ${REPOSITORY.problem}`, REPOSITORY.expected);
+  }
+  if (!token) {
+    inputs.report(
+      'github-token',
+      'is required in mode sweep but empty',
+      'the workflow token: ${{ github.token }}',
+    );
+  }
+  const apiUrl = env.GITHUB_API_URL?.trim() || 'https://api.github.com';
+  if (!ENDPOINT_URL.accepts(apiUrl)) {
+    inputs.report('GITHUB_API_URL', `${quote(apiUrl)} ${ENDPOINT_URL.problem}`, ENDPOINT_URL.expected);
+  }
+  return {
+    repository,
+    apiUrl,
+    token,
+    ...(maxAge ? { maxAgeSeconds: parseMaxAgeSeconds(maxAge) } : {}),
+    dryRun,
+  };
 }

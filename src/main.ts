@@ -12,6 +12,8 @@ import type * as Kube from './kube.js';
 import type { AppliedObject, JobOutcome, KubeClient, RolloutOutcome } from './kube.js';
 import { maskSecretConfig, maskSecretInputs, redactSecrets } from './redact.js';
 import { render, toYamlStream } from './render.js';
+import { isPreviewRun, runPreview } from './preview-lifecycle.js';
+import { renderPreview } from './preview.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import { decideInitialRefresh } from './refresh-skip.js';
 import type { Core, RunReport } from './report.js';
@@ -69,12 +71,17 @@ export async function run(
     checks: [],
   };
   const deadline = AbortSignal.timeout(settings.control.timeoutSeconds * 1000);
+  const deadlineAt = Date.now() + settings.control.timeoutSeconds * 1000;
   try {
     const { objects, warnings } = render(settings);
     // Rendering warnings are about what is being deployed; a (scheduled) verify deploys nothing.
     if (settings.mode !== 'verify') report.warnings.push(...warnings);
     if (settings.mode === 'render') {
-      report.manifestsPath = await writeManifests(settings, objects, env);
+      const previewObjects =
+        settings.preview && renderPreview(settings, settings.preview, now().toISOString());
+      report.manifestsPath = await writeManifests(settings, previewObjects || objects, env);
+    } else if (isPreviewRun(settings)) {
+      await runPreview({ core, settings, report, deadline, deadlineAt, env, now });
     } else {
       const [{ KubeClient }, { bifrostTeamDetails, connectAzure, hasAzureAccess, resolveClusterAccess }] =
         await Promise.all([loadKube(), import('./azure.js')]);

@@ -44,6 +44,14 @@ export interface RunReport {
   checks: CheckResult[];
   /** Kubernetes API requests the checks made (they read each object once, in parallel). */
   checkApiRequests?: number;
+  /** A preview deploy: how to reach it (src/preview.ts). */
+  preview?: { url: string; instructions: string };
+  /** `mode: sweep`: each preview with the reason it was removed or kept. */
+  sweep?: {
+    dryRun: boolean;
+    removed: { namespace: string; pr: number; reason: string }[];
+    kept: { namespace: string; pr: number; reason: string }[];
+  };
   failure?: ActionFailure;
 }
 
@@ -57,6 +65,7 @@ export function setOutputs(core: Core, report: RunReport): void {
     'job-name': report.jobName,
     'pull-secret-expires-at': report.pullSecretExpiresAt,
     'manifests-path': report.manifestsPath,
+    'preview-url': report.preview?.url,
     applied: JSON.stringify(report.applied),
     report: JSON.stringify(reportJson(report)),
   };
@@ -85,6 +94,8 @@ export function reportJson(report: RunReport) {
     phases: report.phases,
     pullSecretExpiresAt: report.pullSecretExpiresAt ?? null,
     stats: { checkApiRequests: report.checkApiRequests ?? null },
+    ...(report.preview ? { preview: report.preview } : {}),
+    ...(report.sweep ? { sweep: report.sweep } : {}),
   };
 }
 
@@ -143,6 +154,23 @@ export async function writeSummary(core: Core, report: RunReport): Promise<void>
     summary.addRaw(`<p>${escapeHtml(f.message)}</p>`, true);
     if (f.evidence.length) summary.addCodeBlock(f.evidence.join('\n'));
     if (f.hint) summary.addRaw(`<p><b>Fix:</b> ${escapeHtml(f.hint)}</p>`, true);
+  }
+  if (report.preview) {
+    summary.addHeading('Reach the preview', 3);
+    summary.addRaw(`<p>${escapeHtml(report.preview.instructions)}</p>`, true);
+  }
+  if (report.sweep) {
+    const { removed, kept, dryRun } = report.sweep;
+    summary.addHeading(`Sweep${dryRun ? ' (dry run: nothing removed)' : ''}`, 3);
+    summary.addTable([
+      [
+        { data: 'Preview', header: true },
+        { data: dryRun ? 'Would be' : 'Result', header: true },
+        { data: 'Reason', header: true },
+      ],
+      ...removed.map((p) => [`#${p.pr} ${p.namespace}`, 'removed', escapeHtml(p.reason)]),
+      ...kept.map((p) => [`#${p.pr} ${p.namespace}`, 'kept', escapeHtml(p.reason)]),
+    ]);
   }
   if (report.phases.length) {
     summary.addHeading('Phases', 3);

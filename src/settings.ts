@@ -1,7 +1,9 @@
 // The typed settings every module works from. `inputs.ts` builds them from the action's inputs
 // (and validates every value); nothing else reads INPUT_* variables.
 
-export type Mode = 'deploy' | 'render' | 'verify';
+import type { PreviewSettings, SweepSettings } from './preview.js';
+
+export type Mode = 'deploy' | 'render' | 'verify' | 'teardown' | 'sweep';
 
 /**
  * How the refresher proves its identity to Google STS (seed-review D1).
@@ -115,6 +117,10 @@ export interface Settings {
   control: ControlSettings;
   /** Kubeconfig text from the `kubeconfig` input; else KUBECONFIG / Resource Manager. */
   kubeconfig?: string;
+  /** A pull-request preview (`preview` input; src/preview.ts); always set in `teardown`. */
+  preview?: PreviewSettings;
+  /** `mode: sweep` only. */
+  sweep?: SweepSettings;
 }
 
 /** Annotation the refresher writes on the pull secret: when its token stops working (D12). */
