@@ -12,8 +12,7 @@ import type * as Kube from './kube.js';
 import type { AppliedObject, JobOutcome, KubeClient, RolloutOutcome } from './kube.js';
 import { maskSecretConfig, maskSecretInputs, redactSecrets } from './redact.js';
 import { render, toYamlStream } from './render.js';
-import { isPreviewRun, runPreview } from './preview-lifecycle.js';
-import { renderPreview } from './preview.js';
+import { isPreviewRun, renderPreview } from './preview.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import { decideInitialRefresh } from './refresh-skip.js';
 import type { Core, RunReport } from './report.js';
@@ -81,6 +80,7 @@ export async function run(
         settings.preview && renderPreview(settings, settings.preview, now().toISOString());
       report.manifestsPath = await writeManifests(settings, previewObjects || objects, env);
     } else if (isPreviewRun(settings)) {
+      const { runPreview } = await import('./preview-lifecycle.js');
       await runPreview({ core, settings, report, deadline, deadlineAt, env, now });
     } else {
       const [{ KubeClient }, { bifrostTeamDetails, connectAzure, hasAzureAccess, resolveClusterAccess }] =

@@ -74,14 +74,6 @@ export interface PreviewRun {
   now: () => Date;
 }
 
-/** True when this run is a preview deploy, a teardown or a sweep. */
-export function isPreviewRun(settings: Settings): boolean {
-  return (
-    settings.mode === 'teardown' ||
-    settings.mode === 'sweep' ||
-    (settings.mode === 'deploy' && !!settings.preview)
-  );
-}
 
 export async function runPreview(run: PreviewRun): Promise<void> {
   const { core, settings, report } = run;

@@ -321,3 +321,12 @@ export function formatAge(seconds: number): string {
   if (s >= 60) return `${Math.floor(s / 60)}m${s % 60}s`;
   return `${s}s`;
 }
+
+/** True when this run is a preview deploy, a teardown or a sweep. */
+export function isPreviewRun(settings: Settings): boolean {
+  return (
+    settings.mode === 'teardown' ||
+    settings.mode === 'sweep' ||
+    (settings.mode === 'deploy' && !!settings.preview)
+  );
+}
