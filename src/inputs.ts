@@ -69,6 +69,9 @@ export const INPUT_DEFAULTS = {
   timeout: '10m',
   wait: 'true',
   'force-conflicts': 'false',
+  // preflight (issue 10)
+  preflight: 'true',
+  'pin-digest': 'false',
 } as const;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -535,8 +538,24 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     runAttempt: readEnv(inputs, env, 'GITHUB_RUN_ATTEMPT', '1'),
   };
 
+  const preflight: Settings['preflight'] = {
+    enabled: inputs.boolean('preflight'),
+    pinDigest: inputs.boolean('pin-digest'),
+  };
+  if (preflight.pinDigest && !preflight.enabled)
+    inputs.report('pin-digest', 'is true but `preflight` is false', 'preflight: true (the digest comes from it)');
+
   if (inputs.problems.length > 0) throw new InputError(inputs.problems);
-  return { mode, names, identity, workload, azure, control, ...(kubeconfig ? { kubeconfig } : {}) };
+  return {
+    mode,
+    names,
+    identity,
+    workload,
+    azure,
+    control,
+    preflight,
+    ...(kubeconfig ? { kubeconfig } : {}),
+  };
 }
 
 /** Pool/provider ids: explicit, or derived from the hub slug (which can make them too long). */

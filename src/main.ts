@@ -19,6 +19,7 @@ import { findHint, formatHint, hintById } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
 import type { AppliedObject, JobOutcome, RolloutOutcome } from './kube.js';
 import { ApplyConflictError, formatEvents, KubeClient, KubeError } from './kube.js';
+import { preflightBeforeDeploy, preflightVerifyChecks } from './preflight.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import type { Core, RunReport } from './report.js';
@@ -79,12 +80,13 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
       if (settings.mode === 'deploy') {
         if (settings.azure.manageFederatedCredential)
           await ensureFederatedCredential(core, settings, arm, report);
-        await deploy(core, kube, settings, objects, report, deadline);
+        const toApply = await preflightBeforeDeploy(core, kube, settings, objects, report);
+        await deploy(core, kube, settings, toApply, report, deadline);
       }
       const { checks, azureFacts, apiRequests } = await group(core, 'Verify', () =>
         verify(kube, settings, arm, now()),
       );
-      report.checks = checks;
+      report.checks = [...(await preflightVerifyChecks(core, kube, settings, report)), ...checks];
       report.checkApiRequests = apiRequests;
       report.issuerUrl = bifrostTeamDetails(settings, azureFacts).issuerUrl;
       const failed = report.checks.filter((c) => c.status === 'fail');
@@ -124,8 +126,11 @@ async function deploy(
     );
   }
 
+  const appliedByPreflight = report.applied; // a first deploy's Namespace and ServiceAccount
   report.applied = await group(core, 'Apply manifests', async () => {
-    const applied = await kube.applyAll(objects, control.forceConflicts);
+    const applied = (await kube.applyAll(objects, control.forceConflicts)).map(
+      (a) => appliedByPreflight.find((p) => p.kind === a.kind && p.name === a.name) ?? a,
+    );
     for (const a of applied)
       core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
     return applied;

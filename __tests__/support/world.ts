@@ -18,6 +18,8 @@ import {
   TENANT_ID,
 } from './fixtures.js';
 import { HOST_EXECUTOR_IMAGE, startHostExecutor, type HostExecutor } from './host-executor.js';
+import { createTestCa, type TestCa } from './emulators/test-ca.js';
+import { startTestRegistry, type TestRegistry } from './registry.js';
 
 /** The identities (fixtures.ts) under the e2e suites' names. */
 export const IDS = {
@@ -36,6 +38,8 @@ export interface World {
   namespace: string;
   gcp: GcpEmulator;
   executor: HostExecutor;
+  /** With `{ registry: true }`: the test registry holding the gateway image (tag v1.4.2). */
+  registry?: { server: TestRegistry; ca: TestCa; repository: string; digest: string };
   /** The inputs of a healthy deploy into this world's namespace. */
   inputs: Record<string, string>;
   run(inputs?: Record<string, string>, options?: Omit<RunOptions, 'inputs'>): Promise<ActionRun>;
@@ -49,8 +53,15 @@ function env(name: string): string {
   return value;
 }
 
+export interface WorldOptions {
+  /** Start a real registry (docker-registry, __tests__/support/registry.ts) with the image, and
+   * run the preflight against it. Without it the world's runs set `preflight: false` (the
+   * registry host would be Artifact Registry, which tests never reach). */
+  registry?: boolean;
+}
+
 /** `namespace` must exist (tests: newNamespace; the local demo: the action creates it). */
-export async function startWorld(namespace: string): Promise<World> {
+export async function startWorld(namespace: string, options: WorldOptions = {}): Promise<World> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(env('KUBECONFIG'));
   const gcp = await startGcpEmulator({
@@ -73,21 +84,40 @@ export async function startWorld(namespace: string): Promise<World> {
     namespace,
     config: BIFROST_CONFIG,
     timeout: '120s',
+    preflight: 'false',
   };
+  let registry: World['registry'];
+  if (options.registry) {
+    const ca = createTestCa();
+    const server = await startTestRegistry({ ca, gcp, location: IDS.region });
+    const repository = `${IDS.gcpProject}/${IDS.hubSlug}/bifrost`;
+    const { digest } = await server.seed(repository, inputs['image-tag']);
+    registry = { server, ca, repository, digest };
+    Object.assign(inputs, { 'registry-host': server.host, preflight: 'true' });
+  }
   return {
     namespace,
     gcp,
     executor,
+    registry,
     inputs,
-    run: (extra = {}, options = {}) =>
+    run: (extra = {}, runOptions = {}) =>
       runAction({
-        ...options,
+        ...runOptions,
         inputs: { ...inputs, ...extra },
-        env: { KUBECONFIG: process.env.KUBECONFIG, ...options.env },
+        env: {
+          KUBECONFIG: process.env.KUBECONFIG,
+          ...(registry ? { NODE_EXTRA_CA_CERTS: registry.ca.caFile } : {}),
+          ...runOptions.env,
+        },
       }),
     close: async () => {
       executor.stop();
       await gcp.close();
+      if (registry) {
+        await registry.server.close();
+        registry.ca.cleanup();
+      }
     },
   };
 }
