@@ -213,6 +213,10 @@ export async function runPreflight({
     subject_token_supplier: { getSubjectToken: () => Promise.resolve(token) },
     transporterOptions: { fetchImplementation: recordingFetch as typeof fetch },
   });
+  // The STS exchange goes through a transporter of its own (google-auth-library 10:
+  // StsCredentials makes `new Gaxios()`): hand it the client's, so every request is ours to count.
+  const internals = client as unknown as { stsCredential?: { transporter?: unknown } };
+  if (internals.stsCredential) internals.stsCredential.transporter = client.transporter;
   let googleError: string | undefined;
   let accessToken: string | undefined;
   const callsBefore = calls.length;
@@ -222,8 +226,8 @@ export async function runPreflight({
   } catch (error) {
     googleError = error instanceof Error ? error.message : String(error);
   }
-  const stsCall = calls.slice(callsBefore).find((c) => c.url === identity.stsUrl);
-  const iamCall = calls.slice(callsBefore).find((c) => c.url !== identity.stsUrl);
+  const stsCall = calls.slice(callsBefore).find((c) => c.url.startsWith(identity.stsUrl));
+  const iamCall = calls.slice(callsBefore).find((c) => !c.url.startsWith(identity.stsUrl));
   const googleHop = (call: RecordedCall | undefined, what: string) => () => {
     if (call && call.status === 200) return Promise.resolve({ value: true, detail: `${what}: HTTP 200` });
     const said = call?.errorBody ? `: ${call.errorBody.trim().replace(/\s+/g, ' ')}` : '';

@@ -171,7 +171,7 @@ describe('preflight: Entra ID hop fails with AADSTS700213', () => {
       'entra-resource': 'api://bifrost-hub-gcp',
       'entra-authority-host': entra.url,
     });
-    expectHopFailure(run, 'entra', /HTTP 400: invalid_request: AADSTS700213/, /subject/);
+    expectHopFailure(run, 'entra', /HTTP 400: invalid_client: AADSTS700213/, /subject/);
     expect(hopStatuses(run)).toMatchObject({ 'token-request': 'pass', entra: 'fail', sts: 'skipped' });
     await expectNothingApplied(world.namespace);
   });
