@@ -13,7 +13,7 @@ import type { CoreV1Api, KubernetesObject } from '@kubernetes/client-node';
 import { IdentityPoolClient } from 'google-auth-library';
 import type { CheckResult } from './check-result.js';
 import { bifrostImage, credentialConfig } from './gcp.js';
-import { findHint, formatHint } from './hints.js';
+import { findHint, formatHint, hintById } from './hints.js';
 import { statusBody, statusOf, wrap, type AppliedObject, type KubeClient } from './kube.js';
 import { ACCESS_TOKEN_USER, headManifest, parseImageReference, type Fetch } from './registry.js';
 import { render } from './render.js';
@@ -361,11 +361,68 @@ export async function preflightVerifyChecks(
     const result = await runPreflight({ settings, core: kube.core, mask: (s) => core.setSecret(s) });
     recordPreflight(core, report, result);
   }
-  return preflightChecks(report.preflight!);
+  const pull = await pullSecretOpensRegistry(core, kube, settings, report.image ?? settings.workload.image);
+  return [...preflightChecks(report.preflight!), pull];
 }
 
 function recordPreflight(core: Core, report: RunReport, result: PreflightResult): void {
   report.preflight = result;
   if (result.digest) report.imageDigest = result.digest;
   for (const line of preflightLines(result)) core.info(line);
+}
+
+/** verify: the pull secret's own credentials asked for the manifest (read-only). Turns "present
+ * and fresh" into "opens the registry". The password is masked and never in the evidence. */
+export async function pullSecretOpensRegistry(
+  core: Core,
+  kube: KubeClient,
+  settings: Settings,
+  image: string,
+  fetchImpl: Fetch = fetch,
+): Promise<CheckResult> {
+  const { namespace, pullSecret } = settings.names;
+  const check = { id: 'pull-secret-opens-registry', title: `Pull secret ${pullSecret} opens the registry` };
+  const reference = parseImageReference(image);
+  let secret;
+  try {
+    secret = await kube.core.readNamespacedSecret({ name: pullSecret, namespace });
+  } catch (error) {
+    if (statusOf(error) === 404)
+      return { ...check, status: 'skipped', evidence: `Secret ${namespace}/${pullSecret} does not exist (see the pull-secret check)` };
+    throw wrap(`read Secret ${namespace}/${pullSecret}`, error);
+  }
+  let credentials: { username: string; password: string } | undefined;
+  try {
+    const config = JSON.parse(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8')) as {
+      auths?: Record<string, { username?: string; password?: string; auth?: string }>;
+    };
+    const entry = config.auths?.[reference.host] ?? config.auths?.[`https://${reference.host}`];
+    if (entry) {
+      const [user, ...rest] = entry.auth ? Buffer.from(entry.auth, 'base64').toString('utf8').split(':') : [];
+      const username = entry.username ?? user ?? '';
+      const password = entry.password ?? rest.join(':');
+      if (password) core.setSecret(password);
+      credentials = { username, password };
+    }
+  } catch {
+    credentials = undefined;
+  }
+  if (!credentials) {
+    return {
+      ...check,
+      status: 'fail',
+      evidence: `Secret ${namespace}/${pullSecret} has no .dockerconfigjson entry for ${reference.host}`,
+      hint: formatHint(hintById('ar-unauthenticated')),
+    };
+  }
+  const answer = await headManifest(reference, credentials, fetchImpl);
+  const who = `with the credentials of Secret ${namespace}/${pullSecret} (user ${credentials.username})`;
+  if (answer.ok)
+    return { ...check, status: 'pass', evidence: `HEAD ${image} ${who}: 200, ${answer.digest}` };
+  return {
+    ...check,
+    status: 'fail',
+    evidence: `${who}: ${answer.message}`,
+    hint: answer.hint ?? 'Read the registry’s answer in the evidence.',
+  };
 }

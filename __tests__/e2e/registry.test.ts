@@ -223,19 +223,40 @@ describe('preflight: the whole chain passes', () => {
     expect(pinned.summary).toContain(`${world.registry?.repository}:v1.4.2</code> → <code>${world.registry?.digest}`);
   });
 
-  it('verify runs the hops as preflight-* checks', async () => {
+  it('verify runs the hops as preflight-* checks, and the pull secret opens the registry', async () => {
     const run = await world.run({ mode: 'verify' });
     expect(run.exitCode).toBe(0);
-    expect(
-      reportOf(run)
-        .checks.filter((c) => c.id.startsWith('preflight-'))
-        .map((c) => c.status),
-    ).toEqual(['pass', 'skipped', 'pass', 'pass', 'pass']);
+    const checks = reportOf(run).checks;
+    expect(checks.filter((c) => c.id.startsWith('preflight-')).map((c) => c.status)).toEqual([
+      'pass',
+      'skipped',
+      'pass',
+      'pass',
+      'pass',
+    ]);
+    const pull = checks.find((c) => c.id === 'pull-secret-opens-registry');
+    expect(pull?.status).toBe('pass');
+    expect(pull?.evidence).toContain(`(user oauth2accesstoken): 200, ${world.registry?.digest}`);
   });
 
   it('never shows a token the chain issued', () => {
     const shown = [first, pinned].map(visible).join('\n');
     for (const token of world.gcp.issuedAccessTokens) expect(shown).not.toContain(token);
+  });
+
+  it('an expired Secret: pull-secret-opens-registry fails with the registry’s 401 while it still looks fresh', async () => {
+    world.gcp.expireAccessTokens(); // the token in ar-pull-secret no longer works
+    const run = await world.run({ mode: 'verify' });
+    expect(run.exitCode).toBe(1);
+    const checks = reportOf(run).checks;
+    const pull = checks.find((c) => c.id === 'pull-secret-opens-registry');
+    expect(pull?.status).toBe('fail');
+    expect(pull?.evidence).toMatch(/answered 401 Unauthorized: unauthorized: failed authentication/);
+    expect(pull?.hint).toMatch(/oauth2accesstoken/);
+    // The annotation still says fresh, and a newly minted chain still works.
+    expect(checks.find((c) => c.id === 'pull-secret')?.status).toBe('pass');
+    expect(checks.find((c) => c.id === 'preflight-registry')?.status).toBe('pass');
+    expect(visible(run)).not.toContain(world.gcp.issuedAccessTokens[0]);
   });
 });
 
