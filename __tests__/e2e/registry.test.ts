@@ -183,7 +183,7 @@ describe('preflight: the whole chain passes', () => {
   let pinned: ActionRun;
 
   beforeAll(async () => {
-    world = await startWorld(await newNamespace('preflight-ok'), { registry: true });
+    world = await startWorld(await newNamespace('preflight-ok'), { registry: true, pulls: true });
     first = await world.run();
     pinned = await world.run({ 'pin-digest': 'true' });
   });
@@ -223,6 +223,18 @@ describe('preflight: the whole chain passes', () => {
     expect(pinned.summary).toContain(`${world.registry?.repository}:v1.4.2</code> → <code>${world.registry?.digest}`);
   });
 
+  it("pods pull from the test registry with the refresher's Secret, by tag and then by digest", () => {
+    const decisions = world.pulls?.decisions ?? [];
+    const host = world.registry?.server.host;
+    expect(decisions.filter((d) => d.image === `${host}/${world.registry?.repository}:v1.4.2`)).not.toEqual([]);
+    expect(decisions.filter((d) => d.image.endsWith(`@${world.registry?.digest}`))).not.toEqual([]);
+    expect(decisions.every((d) => d.result === 'pulled')).toBe(true);
+    // The registry saw the refresher's credentials at its token endpoint.
+    expect(world.registry?.server.tokenRequests.some((r) => r.user === 'oauth2accesstoken' && r.status === 200)).toBe(
+      true,
+    );
+  });
+
   it('verify runs the hops as preflight-* checks, and the pull secret opens the registry', async () => {
     const run = await world.run({ mode: 'verify' });
     expect(run.exitCode).toBe(0);
@@ -257,6 +269,22 @@ describe('preflight: the whole chain passes', () => {
     expect(checks.find((c) => c.id === 'pull-secret')?.status).toBe('pass');
     expect(checks.find((c) => c.id === 'preflight-registry')?.status).toBe('pass');
     expect(visible(run)).not.toContain(world.gcp.issuedAccessTokens[0]);
+
+    // …and then the pods do: a new gateway pod gets the registry's 401 as ErrImagePull.
+    const namespace = world.namespace;
+    await core.deleteCollectionNamespacedPod({ namespace, labelSelector: 'app=bifrost' });
+    let message = '';
+    for (let i = 0; i < 120 && !/401 Unauthorized/.test(message); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=bifrost' });
+      message = pods.items
+        .flatMap((p) => p.status?.containerStatuses ?? [])
+        .map((c) => `${c.state?.waiting?.reason ?? ''}: ${c.state?.waiting?.message ?? ''}`)
+        .join('\n');
+    }
+    expect(message).toMatch(
+      /(ErrImagePull|ImagePullBackOff): .*failed to fetch oauth token: unexpected status from GET request to https:\/\/127\.0\.0\.1:\d+\/v2\/token\?\S+: 401 Unauthorized/,
+    );
   });
 });
 

@@ -20,6 +20,7 @@ import {
 import { HOST_EXECUTOR_IMAGE, startHostExecutor, type HostExecutor } from './host-executor.js';
 import { createTestCa, type TestCa } from './emulators/test-ca.js';
 import { startTestRegistry, type TestRegistry } from './registry.js';
+import type { PullWebhook } from './pull-webhook.js';
 
 /** The identities (fixtures.ts) under the e2e suites' names. */
 export const IDS = {
@@ -40,6 +41,8 @@ export interface World {
   executor: HostExecutor;
   /** With `{ registry: true }`: the test registry holding the gateway image (tag v1.4.2). */
   registry?: { server: TestRegistry; ca: TestCa; repository: string; digest: string };
+  /** With `{ pulls: true }`: gateway pods' pulls decided by that registry (pull-webhook.ts). */
+  pulls?: PullWebhook;
   /** The inputs of a healthy deploy into this world's namespace. */
   inputs: Record<string, string>;
   run(inputs?: Record<string, string>, options?: Omit<RunOptions, 'inputs'>): Promise<ActionRun>;
@@ -58,6 +61,9 @@ export interface WorldOptions {
    * run the preflight against it. Without it the world's runs set `preflight: false` (the
    * registry host would be Artifact Registry, which tests never reach). */
   registry?: boolean;
+  /** Also decide image pulls of new pods in the namespace by a real request to that registry
+   * with the pod's imagePullSecrets (__tests__/support/pull-webhook.ts). Needs `registry`. */
+  pulls?: boolean;
 }
 
 /** `namespace` must exist (tests: newNamespace; the local demo: the action creates it). */
@@ -95,11 +101,17 @@ export async function startWorld(namespace: string, options: WorldOptions = {}):
     registry = { server, ca, repository, digest };
     Object.assign(inputs, { 'registry-host': server.host, preflight: 'true' });
   }
+  const pulls =
+    registry && options.pulls
+      ? // Loaded only here: it uses the jest-side cluster helpers (scripts load world.ts too).
+        await (await import('./pull-webhook.js')).startPullWebhook({ kubeConfig, namespace, ca: registry.ca, registryHost: registry.server.host })
+      : undefined;
   return {
     namespace,
     gcp,
     executor,
     registry,
+    pulls,
     inputs,
     run: (extra = {}, runOptions = {}) =>
       runAction({
@@ -113,6 +125,7 @@ export async function startWorld(namespace: string, options: WorldOptions = {}):
       }),
     close: async () => {
       executor.stop();
+      await pulls?.close();
       await gcp.close();
       if (registry) {
         await registry.server.close();
