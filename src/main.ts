@@ -127,8 +127,13 @@ async function deploy(
   }
 
   const appliedByPreflight = report.applied; // a first deploy's Namespace and ServiceAccount
+  // First deploy: the Deployment waits for the initial refresh, so its first pull has credentials
+  // (a kubelet would otherwise back off for minutes after a pull without the Secret).
+  const beforeSecret = !(await kube.secretExists(names.namespace, names.pullSecret));
+  const afterRefresh = beforeSecret ? objects.filter((o) => o.kind === 'Deployment') : [];
   report.applied = await group(core, 'Apply manifests', async () => {
-    const applied = (await kube.applyAll(objects, control.forceConflicts)).map(
+    const first = objects.filter((o) => !afterRefresh.includes(o));
+    const applied = (await kube.applyAll(first, control.forceConflicts)).map(
       (a) => appliedByPreflight.find((p) => p.kind === a.kind && p.name === a.name) ?? a,
     );
     for (const a of applied)
@@ -151,6 +156,12 @@ async function deploy(
       detail: `Job ${jobName} completed; pull secret expires ${report.pullSecretExpiresAt ?? 'at an unknown time'}`,
     });
   });
+
+  if (afterRefresh.length > 0) {
+    const applied = await kube.applyAll(afterRefresh, control.forceConflicts);
+    for (const a of applied) core.info(`${a.kind} ${a.namespace}/${a.name} ${a.action} (after the pull secret)`);
+    report.applied.push(...applied);
+  }
 
   if (!control.wait) {
     report.phases.push({ name: 'Rollout', status: 'skipped', detail: '`wait` is false' });

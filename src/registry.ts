@@ -132,7 +132,7 @@ export async function headManifest(
       return fail(
         'token',
         answer.status,
-        `GET ${tokenUrl.origin}${tokenUrl.pathname} (scope repository:${image.repository}:pull) answered ${statusText(answer)}: ${registryErrorText(text)}`,
+        `GET ${tokenUrl.toString()} answered ${statusText(answer)}: ${registryErrorText(text)}`,
       );
     }
     let token: string | undefined;

@@ -11,16 +11,11 @@
 // refresh is still writing it) before pulling anonymously.
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import {
-  AdmissionregistrationV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { headManifest, parseImageReference, type ManifestAnswer } from '../../src/registry.js';
 import { readBody } from './emulators/http.js';
 import type { TestCa } from './emulators/test-ca.js';
-import { TEST_ANNOTATIONS } from './cluster.js';
+import { TEST_ANNOTATIONS } from './test-annotations.js';
 import { caFetch } from './registry.js';
 
 export interface PullWebhook {
@@ -29,13 +24,22 @@ export interface PullWebhook {
   close(): Promise<void>;
 }
 
-const SECRET_WAIT_MS = 10_000;
+const SECRET_WAIT_MS = 20_000;
 
 /** containerd's wording for each refusal (the fixtures in __fixtures__/registry, SOURCES.md §4). */
-export function containerdPullError(image: string, answer: Extract<ManifestAnswer, { ok: false }>, anonymous: boolean): string {
+export function containerdPullError(
+  image: string,
+  answer: Extract<ManifestAnswer, { ok: false }>,
+  anonymous: boolean,
+): string {
   const prefix = `failed to pull and unpack image "${image}": failed to resolve reference "${image}"`;
   if (answer.step === 'token') {
-    const status = answer.status === 401 ? '401 Unauthorized' : answer.status === 403 ? '403 Forbidden' : `${answer.status}`;
+    const status =
+      answer.status === 401
+        ? '401 Unauthorized'
+        : answer.status === 403
+          ? '403 Forbidden'
+          : `${answer.status}`;
     const url = /^GET (\S+)/.exec(answer.message)?.[1] ?? 'the token endpoint';
     return `${prefix}: failed to authorize: failed to fetch ${anonymous ? 'anonymous' : 'oauth'} token: unexpected status from GET request to ${url}: ${status}`;
   }
@@ -65,7 +69,8 @@ export async function startPullWebhook(options: {
             Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'),
           ) as { auths?: Record<string, { username?: string; password?: string }> };
           const entry = config.auths?.[registryHost];
-          if (entry?.username && entry.password) return { username: entry.username, password: entry.password };
+          if (entry?.username && entry.password)
+            return { username: entry.username, password: entry.password };
           break;
         } catch {
           if (Date.now() > deadline) break;
@@ -102,8 +107,20 @@ export async function startPullWebhook(options: {
       const response: Record<string, unknown> = { uid: review.request.uid, allowed: true };
       if (error) {
         const patch = pod.metadata?.annotations
-          ? [{ op: 'add', path: `/metadata/annotations/${TEST_ANNOTATIONS.imagePullError.replace('/', '~1')}`, value: error }]
-          : [{ op: 'add', path: '/metadata/annotations', value: { [TEST_ANNOTATIONS.imagePullError]: error } }];
+          ? [
+              {
+                op: 'add',
+                path: `/metadata/annotations/${TEST_ANNOTATIONS.imagePullError.replace('/', '~1')}`,
+                value: error,
+              },
+            ]
+          : [
+              {
+                op: 'add',
+                path: '/metadata/annotations',
+                value: { [TEST_ANNOTATIONS.imagePullError]: error },
+              },
+            ];
         response.patchType = 'JSONPatch';
         response.patch = Buffer.from(JSON.stringify(patch)).toString('base64');
       }
@@ -127,7 +144,7 @@ export async function startPullWebhook(options: {
           admissionReviewVersions: ['v1'],
           sideEffects: 'None',
           failurePolicy: 'Ignore',
-          timeoutSeconds: 15,
+          timeoutSeconds: 30,
           namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
           rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
           clientConfig: {

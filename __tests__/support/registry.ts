@@ -76,10 +76,9 @@ function arResource(repositoryPath: string, location: string): string {
 // Artifact Registry's answers at its token endpoint (fixtures: SOURCES.md §4).
 function unauthenticatedBody(resource: string): string {
   // registry-v2-error-403-denied.artifact-registry-token-endpoint.live-curl.json, resource replaced.
-  return registryFixture('registry-v2-error-403-denied.artifact-registry-token-endpoint.live-curl.json').replace(
-    /projects\/[^"\\]+\/repositories\/[^"\\]+/,
-    resource,
-  );
+  return registryFixture(
+    'registry-v2-error-403-denied.artifact-registry-token-endpoint.live-curl.json',
+  ).replace(/projects\/[^"\\]+\/repositories\/[^"\\]+/, resource);
 }
 function permissionDeniedBody(resource: string): string {
   // The wording of docker-pull-ar-downloadArtifacts-denied.tgke-1779.txt, in the DENIED shape.
@@ -278,14 +277,23 @@ export async function startTestRegistry({
           digest: configDigest,
         },
         layers: [
-          { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: layerDigest },
+          {
+            mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+            size: layer.length,
+            digest: layerDigest,
+          },
         ],
       });
-      const response = await push(repository, 'manifest put', `${registryUrl}/v2/${repository}/manifests/${tag}`, {
-        method: 'PUT',
-        headers: { 'content-type': MANIFEST_MEDIA_TYPE },
-        body: manifest,
-      });
+      const response = await push(
+        repository,
+        'manifest put',
+        `${registryUrl}/v2/${repository}/manifests/${tag}`,
+        {
+          method: 'PUT',
+          headers: { 'content-type': MANIFEST_MEDIA_TYPE },
+          body: manifest,
+        },
+      );
       return { digest: response.headers.get('docker-content-digest') ?? '' };
     },
     async close() {

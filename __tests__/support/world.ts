@@ -20,7 +20,7 @@ import {
 import { HOST_EXECUTOR_IMAGE, startHostExecutor, type HostExecutor } from './host-executor.js';
 import { createTestCa, type TestCa } from './emulators/test-ca.js';
 import { startTestRegistry, type TestRegistry } from './registry.js';
-import type { PullWebhook } from './pull-webhook.js';
+import { startPullWebhook, type PullWebhook } from './pull-webhook.js';
 
 /** The identities (fixtures.ts) under the e2e suites' names. */
 export const IDS = {
@@ -103,8 +103,7 @@ export async function startWorld(namespace: string, options: WorldOptions = {}):
   }
   const pulls =
     registry && options.pulls
-      ? // Loaded only here: it uses the jest-side cluster helpers (scripts load world.ts too).
-        await (await import('./pull-webhook.js')).startPullWebhook({ kubeConfig, namespace, ca: registry.ca, registryHost: registry.server.host })
+      ? await startPullWebhook({ kubeConfig, namespace, ca: registry.ca, registryHost: registry.server.host })
       : undefined;
   return {
     namespace,
