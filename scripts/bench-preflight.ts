@@ -23,15 +23,24 @@ const stats = (samples: number[]): string =>
 
 function clusterEnv(): void {
   execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'up'], { stdio: 'inherit' });
-  const exports = execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], { encoding: 'utf8' });
+  const exports = execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], {
+    encoding: 'utf8',
+  });
   for (const match of exports.matchAll(/^export (\w+)=(.*)$/gm)) process.env[match[1]] = match[2];
 }
 
 async function newNamespace(core: CoreV1Api, prefix: string): Promise<string> {
   const namespace = `${prefix}-${Date.now().toString(36)}`;
-  await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'bifrost-aks.test/e2e': 'true' } } } });
+  await core.createNamespace({
+    body: { metadata: { name: namespace, labels: { 'bifrost-aks.test/e2e': 'true' } } },
+  });
   for (let i = 0; i < 60; i++) {
-    if (await core.readNamespacedServiceAccount({ name: 'default', namespace }).then(() => true, () => false))
+    if (
+      await core.readNamespacedServiceAccount({ name: 'default', namespace }).then(
+        () => true,
+        () => false,
+      )
+    )
       return namespace;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -40,7 +49,8 @@ async function newNamespace(core: CoreV1Api, prefix: string): Promise<string> {
 
 async function timed(world: World, inputs: Record<string, string>): Promise<ActionRun> {
   const run = await world.run(inputs);
-  if (run.exitCode !== 0) throw new Error(`run ${JSON.stringify(inputs)} exited ${run.exitCode}:\n${run.stdout}`);
+  if (run.exitCode !== 0)
+    throw new Error(`run ${JSON.stringify(inputs)} exited ${run.exitCode}:\n${run.stdout}`);
   return run;
 }
 
@@ -67,11 +77,18 @@ async function main(): Promise<void> {
       worlds.push(world);
       first[variant] = (await timed(world, { preflight: variant })).durationMs;
     }
-    console.log(`node ${process.version}, ${ROUNDS} rounds, docker-registry ${execFileSync('/usr/bin/docker-registry', ['--version'], { encoding: 'utf8' }).trim().split(' ').at(-1)}`);
+    console.log(
+      `node ${process.version}, ${ROUNDS} rounds, docker-registry ${execFileSync('/usr/bin/docker-registry', ['--version'], { encoding: 'utf8' }).trim().split(' ').at(-1)}`,
+    );
     console.log(`first deploy, preflight on / off:  ${first.true} / ${first.false} ms`);
 
     const world = worlds[0];
-    const samples = { deployOn: [] as number[], deployOff: [] as number[], verifyOn: [] as number[], verifyOff: [] as number[] };
+    const samples = {
+      deployOn: [] as number[],
+      deployOff: [] as number[],
+      verifyOn: [] as number[],
+      verifyOff: [] as number[],
+    };
     const preflight: Preflight[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const on = await timed(world, { preflight: 'true' });
@@ -84,7 +101,9 @@ async function main(): Promise<void> {
       samples.verifyOff.push((await timed(world, { mode: 'verify', preflight: 'false' })).durationMs);
     }
     console.log(`preflight alone (in the action):   ${stats(preflight.map((p) => p.durationMs))}`);
-    console.log(`preflight requests per run:        ${[...new Set(preflight.map((p) => p.requests))].join(', ')} (TokenRequest, STS, IAM, /v2/, token, HEAD)`);
+    console.log(
+      `preflight requests per run:        ${[...new Set(preflight.map((p) => p.requests))].join(', ')} (TokenRequest, STS, IAM, /v2/, token, HEAD)`,
+    );
     console.log(`re-deploy, preflight on:           ${stats(samples.deployOn)}`);
     console.log(`re-deploy, preflight off:          ${stats(samples.deployOff)}`);
     console.log(`verify, preflight on (+ pull check): ${stats(samples.verifyOn)}`);

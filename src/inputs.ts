@@ -543,7 +543,11 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     pinDigest: inputs.boolean('pin-digest'),
   };
   if (preflight.pinDigest && !preflight.enabled)
-    inputs.report('pin-digest', 'is true but `preflight` is false', 'preflight: true (the digest comes from it)');
+    inputs.report(
+      'pin-digest',
+      'is true but `preflight` is false',
+      'preflight: true (the digest comes from it)',
+    );
 
   if (inputs.problems.length > 0) throw new InputError(inputs.problems);
   return {

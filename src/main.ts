@@ -159,7 +159,8 @@ async function deploy(
 
   if (afterRefresh.length > 0) {
     const applied = await kube.applyAll(afterRefresh, control.forceConflicts);
-    for (const a of applied) core.info(`${a.kind} ${a.namespace}/${a.name} ${a.action} (after the pull secret)`);
+    for (const a of applied)
+      core.info(`${a.kind} ${a.namespace}/${a.name} ${a.action} (after the pull secret)`);
     report.applied.push(...applied);
   }
 

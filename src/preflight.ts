@@ -185,7 +185,8 @@ export async function runPreflight({
         throw new HopFailure(`POST ${url}: ${unreachable(error)}`);
       }
       const text = await response.text();
-      let body: { access_token?: string; error?: string; error_description?: string; expires_in?: number } = {};
+      let body: { access_token?: string; error?: string; error_description?: string; expires_in?: number } =
+        {};
       try {
         body = JSON.parse(text) as typeof body;
       } catch {
@@ -239,7 +240,10 @@ export async function runPreflight({
     );
   };
   if (!(await hop('sts', googleHop(stsCall, `POST ${identity.stsUrl}`)))) return finish();
-  if (!(await hop('iam', googleHop(iamCall, `POST ${config.service_account_impersonation_url}`))) || !accessToken)
+  if (
+    !(await hop('iam', googleHop(iamCall, `POST ${config.service_account_impersonation_url}`))) ||
+    !accessToken
+  )
     return finish();
 
   // 5. The registry, with the credentials the refresher puts in the pull secret.
@@ -302,12 +306,12 @@ async function ensureServiceAccount(
     await kube.core.readNamespacedServiceAccount({ name: refresherServiceAccount, namespace });
     return [];
   } catch (error) {
-    if (statusOf(error) !== 404) throw wrap(`read ServiceAccount ${namespace}/${refresherServiceAccount}`, error);
+    if (statusOf(error) !== 404)
+      throw wrap(`read ServiceAccount ${namespace}/${refresherServiceAccount}`, error);
   }
   const first = objects.filter(
     (o) =>
-      o.kind === 'Namespace' ||
-      (o.kind === 'ServiceAccount' && o.metadata?.name === refresherServiceAccount),
+      o.kind === 'Namespace' || (o.kind === 'ServiceAccount' && o.metadata?.name === refresherServiceAccount),
   );
   return kube.applyAll(first, settings.control.forceConflicts);
 }
@@ -327,7 +331,8 @@ export async function preflightBeforeDeploy(
   }
   return group(core, 'Preflight: identity chain and registry', async () => {
     report.applied = await ensureServiceAccount(kube, settings, objects);
-    for (const a of report.applied) core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
+    for (const a of report.applied)
+      core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
     const result = await runPreflight({ settings, core: kube.core, mask: (s) => core.setSecret(s) });
     recordPreflight(core, report, result);
     const failure = preflightFailure(result);
@@ -388,12 +393,18 @@ export async function pullSecretOpensRegistry(
     secret = await kube.core.readNamespacedSecret({ name: pullSecret, namespace });
   } catch (error) {
     if (statusOf(error) === 404)
-      return { ...check, status: 'skipped', evidence: `Secret ${namespace}/${pullSecret} does not exist (see the pull-secret check)` };
+      return {
+        ...check,
+        status: 'skipped',
+        evidence: `Secret ${namespace}/${pullSecret} does not exist (see the pull-secret check)`,
+      };
     throw wrap(`read Secret ${namespace}/${pullSecret}`, error);
   }
   let credentials: { username: string; password: string } | undefined;
   try {
-    const config = JSON.parse(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8')) as {
+    const config = JSON.parse(
+      Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'),
+    ) as {
       auths?: Record<string, { username?: string; password?: string; auth?: string }>;
     };
     const entry = config.auths?.[reference.host] ?? config.auths?.[`https://${reference.host}`];
@@ -417,8 +428,7 @@ export async function pullSecretOpensRegistry(
   }
   const answer = await headManifest(reference, credentials, fetchImpl);
   const who = `with the credentials of Secret ${namespace}/${pullSecret} (user ${credentials.username})`;
-  if (answer.ok)
-    return { ...check, status: 'pass', evidence: `HEAD ${image} ${who}: 200, ${answer.digest}` };
+  if (answer.ok) return { ...check, status: 'pass', evidence: `HEAD ${image} ${who}: 200, ${answer.digest}` };
   return {
     ...check,
     status: 'fail',

@@ -142,7 +142,8 @@ export async function headManifest(
     } catch {
       token = undefined;
     }
-    if (!token) return fail('token', 200, `token endpoint ${tokenUrl.origin}${tokenUrl.pathname} answered no token`);
+    if (!token)
+      return fail('token', 200, `token endpoint ${tokenUrl.origin}${tokenUrl.pathname} answered no token`);
     authorization = `Bearer ${token}`;
   } else if (ping.status !== 200) {
     return fail('ping', ping.status, `GET ${base}/v2/ answered ${statusText(ping)}`);

@@ -103,7 +103,11 @@ export function reportJson(report: RunReport) {
     pullSecretExpiresAt: report.pullSecretExpiresAt ?? null,
     imageDigest: report.imageDigest ?? null,
     preflight: report.preflight
-      ? { hops: report.preflight.hops, requests: report.preflight.requests, durationMs: report.preflight.durationMs }
+      ? {
+          hops: report.preflight.hops,
+          requests: report.preflight.requests,
+          durationMs: report.preflight.durationMs,
+        }
       : null,
     stats: { checkApiRequests: report.checkApiRequests ?? null },
   };

@@ -60,7 +60,9 @@ async function exists(read: () => Promise<unknown>): Promise<boolean> {
 /** Nothing but the Namespace and the refresher's ServiceAccount was applied. */
 async function expectNothingApplied(namespace: string): Promise<void> {
   expect(await exists(() => apps.readNamespacedDeployment({ name: 'bifrost', namespace }))).toBe(false);
-  expect(await exists(() => batch.readNamespacedCronJob({ name: 'refresh-ar-secret', namespace }))).toBe(false);
+  expect(await exists(() => batch.readNamespacedCronJob({ name: 'refresh-ar-secret', namespace }))).toBe(
+    false,
+  );
   expect(await exists(() => core.readNamespacedConfigMap({ name: 'gcp-credential-config', namespace }))).toBe(
     false,
   );
@@ -76,9 +78,9 @@ function expectHopFailure(run: ActionRun, hop: string, words: RegExp, hintWords:
   expect(report.failure?.hint ?? '').toMatch(hintWords);
   const failed = report.preflight?.hops.find((h) => h.status === 'fail');
   expect(failed?.id).toBe(hop);
-  expect(report.applied.map((a) => a.kind).filter((k) => k !== 'Namespace' && k !== 'ServiceAccount')).toEqual(
-    [],
-  );
+  expect(
+    report.applied.map((a) => a.kind).filter((k) => k !== 'Namespace' && k !== 'ServiceAccount'),
+  ).toEqual([]);
 }
 
 describe('preflight: each hop fails on its own real error, nothing else is applied', () => {
@@ -91,7 +93,12 @@ describe('preflight: each hop fails on its own real error, nothing else is appli
 
   it('STS invalid_target (the provider does not exist)', async () => {
     const run = await world.run({ 'workload-identity-provider': 'deleted-provider' });
-    expectHopFailure(run, 'sts', /HTTP 400.*invalid_target/, /Workload identity pool or provider|invalid_target/);
+    expectHopFailure(
+      run,
+      'sts',
+      /HTTP 400.*invalid_target/,
+      /Workload identity pool or provider|invalid_target/,
+    );
     expect(hopStatuses(run)).toEqual({
       'token-request': 'pass',
       entra: 'skipped',
@@ -104,7 +111,12 @@ describe('preflight: each hop fails on its own real error, nothing else is appli
 
   it('IAM 403 getAccessToken denied (another service account)', async () => {
     const run = await world.run({ 'gcp-service-account': 'someone-else@acme-hub.iam.gserviceaccount.com' });
-    expectHopFailure(run, 'iam', /HTTP 403.*iam\.serviceAccounts\.getAccessToken/, /roles\/iam\.workloadIdentityUser/);
+    expectHopFailure(
+      run,
+      'iam',
+      /HTTP 403.*iam\.serviceAccounts\.getAccessToken/,
+      /roles\/iam\.workloadIdentityUser/,
+    );
     await expectNothingApplied(world.namespace);
   });
 
@@ -134,7 +146,12 @@ describe('preflight: each hop fails on its own real error, nothing else is appli
   it('TokenRequest 403 (the deploying identity may not mint ServiceAccount tokens)', async () => {
     const namespace = world.namespace;
     const run = await world.run({ kubeconfig: await restrictedKubeconfig(namespace) });
-    expectHopFailure(run, 'token-request', /HTTP 403 Forbidden: .*cannot create resource "serviceaccounts\/token"/, /forbidden|RBAC/i);
+    expectHopFailure(
+      run,
+      'token-request',
+      /HTTP 403 Forbidden: .*cannot create resource "serviceaccounts\/token"/,
+      /forbidden|RBAC/i,
+    );
     await expectNothingApplied(namespace);
   });
 
@@ -220,19 +237,23 @@ describe('preflight: the whole chain passes', () => {
     const deployment = await apps.readNamespacedDeployment({ name: 'bifrost', namespace: world.namespace });
     expect(deployment.spec?.template.spec?.containers[0].image).toBe(image);
     expect(deployment.status?.availableReplicas).toBe(1);
-    expect(pinned.summary).toContain(`${world.registry?.repository}:v1.4.2</code> → <code>${world.registry?.digest}`);
+    expect(pinned.summary).toContain(
+      `${world.registry?.repository}:v1.4.2</code> → <code>${world.registry?.digest}`,
+    );
   });
 
   it("pods pull from the test registry with the refresher's Secret, by tag and then by digest", () => {
     const decisions = world.pulls?.decisions ?? [];
     const host = world.registry?.server.host;
-    expect(decisions.filter((d) => d.image === `${host}/${world.registry?.repository}:v1.4.2`)).not.toEqual([]);
+    expect(decisions.filter((d) => d.image === `${host}/${world.registry?.repository}:v1.4.2`)).not.toEqual(
+      [],
+    );
     expect(decisions.filter((d) => d.image.endsWith(`@${world.registry?.digest}`))).not.toEqual([]);
     expect(decisions.every((d) => d.result === 'pulled')).toBe(true);
     // The registry saw the refresher's credentials at its token endpoint.
-    expect(world.registry?.server.tokenRequests.some((r) => r.user === 'oauth2accesstoken' && r.status === 200)).toBe(
-      true,
-    );
+    expect(
+      world.registry?.server.tokenRequests.some((r) => r.user === 'oauth2accesstoken' && r.status === 200),
+    ).toBe(true);
   });
 
   it('verify runs the hops as preflight-* checks, and the pull secret opens the registry', async () => {
