@@ -85,25 +85,49 @@ go_build() { # <module dir> <output dir> <ldflags> <package>...
 
 cmd_build() {
   mkdir -p "$CACHE_ROOT"
-  local missing=() name
+  local missing=() name steps=() step
   for name in kube-apiserver kube-controller-manager kube-scheduler; do
     [[ -x "$K8S_BIN/$name" ]] || missing+=("k8s.io/kubernetes/cmd/$name")
   done
-  if ((${#missing[@]})); then
-    local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
-    # Without these the servers report v0.0.0 and clients warn about the version skew.
-    go_build k8s "$K8S_BIN" "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION \
--X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor \
--X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION" "${missing[@]}"
-  fi
-  [[ -x "$ETCD_BIN/etcd" ]] || go_build etcd "$ETCD_BIN" "-s -w" go.etcd.io/etcd/server/v3
   # go names the etcd binary after the last path element that is not a major version: "server".
   [[ -x "$ETCD_BIN/server" ]] && mv "$ETCD_BIN/server" "$ETCD_BIN/etcd"
-  [[ -x "$KWOK_BIN/kwok" ]] ||
-    go_build kwok "$KWOK_BIN" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
-  pod_network build || true # pod-network: optional, its message says why
+  ((${#missing[@]})) && steps+=(k8s)
+  [[ -x "$ETCD_BIN/etcd" ]] || steps+=(etcd)
+  [[ -x "$KWOK_BIN/kwok" ]] || steps+=(kwok)
+  pod_network needs-build && steps+=(pod-http)
+  ((${#steps[@]})) || return 0
+  local started=$SECONDS n=0
+  for step in "${steps[@]}"; do
+    n=$((n + 1))
+    log "build step $n of ${#steps[@]}: $(build_component "$step") (elapsed $(elapsed $((SECONDS - started))))"
+    case "$step" in
+      k8s)
+        local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+        # Without these the servers report v0.0.0 and clients warn about the version skew.
+        go_build k8s "$K8S_BIN" "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION \
+-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor \
+-X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION" "${missing[@]}" ;;
+      etcd)
+        go_build etcd "$ETCD_BIN" "-s -w" go.etcd.io/etcd/server/v3
+        [[ -x "$ETCD_BIN/server" ]] && mv "$ETCD_BIN/server" "$ETCD_BIN/etcd" ;;
+      kwok) go_build kwok "$KWOK_BIN" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok ;;
+      pod-http) pod_network build || true ;; # pod-network: optional, its message says why
+    esac
+  done
+  log "build done: ${#steps[@]} step(s) in $(elapsed $((SECONDS - started))), cached in $CACHE_ROOT"
   return 0
 }
+
+build_component() {
+  case "$1" in
+    k8s) echo "kube-apiserver, kube-controller-manager, kube-scheduler $K8S_VERSION (the longest, ~6 min on 2 cores)" ;;
+    etcd) echo "etcd $ETCD_VERSION" ;;
+    kwok) echo "kwok $KWOK_VERSION" ;;
+    pod-http) echo "pod-http (the pod network's HTTP answerer)" ;;
+  esac
+}
+
+elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # ----------------------------------------------------------------------------------------- pki
 # Certificates are made once per state dir; `reset` makes new ones.
@@ -253,6 +277,7 @@ cmd_up() {
       grep -qa -- --token-auth-file "/proc/$(pid_of kube-apiserver)/cmdline" || # aks-entra
         log "warning: kube-apiserver runs without --token-auth-file (started before it was added): 'down' then 'up' to add it"
       pod_network up || true # pod-network: idempotent; a cluster started before it gets it now
+      node_ephemeral_storage
       log "already running (kubeconfig $KUBECONFIG_PATH)"; return 0
     fi
   fi
@@ -341,9 +366,20 @@ EOF
     --tls-cert-file="$PKI/kwok-serving.crt" --tls-private-key-file="$PKI/kwok-serving.key" \
     --cidr="$POD_CIDR" --enable-crds=Logs --node-lease-duration-seconds=40
   wait_for kwok 60 node_ready
+  node_ephemeral_storage
   for name in kube-controller-manager kube-scheduler; do pid_of "$name" >/dev/null || {
     tail -n 25 "$LOGS/$name.log" >&2; die "$name exited"; }; done
   log "up: kubeconfig $KUBECONFIG_PATH"
+}
+
+# Rendered pods request ephemeral-storage; a node that reports none leaves them Pending. kwok's
+# node-initialize stage sets capacity only on a node without one, and never re-initialises a
+# node kept in etcd from an earlier start, so the status is patched on every `up` (idempotent).
+readonly NODE_EPHEMERAL_STORAGE=1Ti
+node_ephemeral_storage() {
+  kubectl_admin patch node "$NODE_NAME" --subresource=status --type=merge -p \
+    "{\"status\":{\"capacity\":{\"ephemeral-storage\":\"$NODE_EPHEMERAL_STORAGE\"},\"allocatable\":{\"ephemeral-storage\":\"$NODE_EPHEMERAL_STORAGE\"}}}" \
+    >/dev/null || log "warning: could not set ephemeral-storage on node $NODE_NAME"
 }
 
 node_ready() { # kwok serves, and the node it manages reports Ready (not a stale status from etcd)

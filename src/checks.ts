@@ -6,7 +6,7 @@
 // service's words, else a specific fix.
 //
 // One small file per concern under ./checks/; this module re-exports their public API:
-//   snapshot.ts          the snapshot types, collectSnapshot, pull-secret summary, redaction
+//   snapshot.ts          the snapshot types, collectSnapshot, pull-secret summary
 //   jobs.ts              refresher Job outcomes and which pod's log explains a failure
 //   schedule.ts          cron schedule → minutes between runs
 //   evaluate.ts          CHECK_IDS, titles, the judge of each check, evaluateChecks
@@ -18,7 +18,6 @@
 
 export {
   collectSnapshot,
-  redactSecrets,
   summarisePullSecret,
   type ClusterSnapshot,
   type GatewayHealth,

@@ -254,8 +254,8 @@ export const HINTS: readonly Hint[] = [
       'resourceNames [ar-pull-secret] plus create on secrets (create cannot be limited by name), bound to bifrost-sa by ' +
       'RoleBinding secret-manager-binding: redeploy (mode: deploy) and check with `kubectl auth can-i patch ' +
       'secret/ar-pull-secret -n bifrost --as=system:serviceaccount:bifrost:bifrost-sa`. If it is the identity the action ' +
-      "runs as, grant it admin on the namespace (Azure RBAC: 'Azure Kubernetes Service RBAC Admin' at namespace scope, " +
-      'or a RoleBinding to the admin ClusterRole).',
+      'runs as, apply docs/rbac/deploy.yaml (mode: deploy) or docs/rbac/verify.yaml (mode: verify) for it; the built-in ' +
+      '`view` role cannot read Secrets.',
     docs: 'https://kubernetes.io/docs/reference/access-authn-authz/rbac/',
   },
   {
@@ -264,9 +264,9 @@ export const HINTS: readonly Hint[] = [
     match: /is forbidden: User \\?"/,
     fix:
       'The API server answered Forbidden "… is forbidden: User … cannot <verb> resource …": the named user lacks that ' +
-      "verb. For the action's own identity grant admin on the namespace (Azure RBAC: 'Azure Kubernetes Service RBAC " +
-      "Admin' at namespace scope, or a RoleBinding to the admin ClusterRole); check with `kubectl auth can-i <verb> " +
-      '<resource> -n bifrost`.',
+      "verb. For the action's own identity apply docs/rbac/deploy.yaml (mode: deploy) or docs/rbac/verify.yaml " +
+      "(mode: verify): the built-in `view` role has no Secrets and no services/proxy (the gateway's /health). Check " +
+      'with `kubectl auth can-i <verb> <resource> -n bifrost` (`--subresource=proxy` for services/proxy).',
     docs: 'https://kubernetes.io/docs/reference/access-authn-authz/rbac/',
   },
   {

@@ -1,4 +1,4 @@
-// Entry point GitHub runs (`node dist/index.js`): wire the real @actions/core into main.
+// Entry point GitHub runs (`node dist/index.js`): run() with the real @actions/core and process.env.
 import * as core from '@actions/core';
 
 // A dependency of @kubernetes/client-node (whatwg-url via node-fetch) loads Node's deprecated
@@ -11,7 +11,7 @@ process.emitWarning = (...args: unknown[]) => {
 };
 
 const { run } = await import('./main.js');
-run({ core, env: process.env }).catch((error: unknown) => {
+run().catch((error: unknown) => {
   // Only a bug in the action reaches this point; every expected failure is reported by run().
   core.setFailed(
     `Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

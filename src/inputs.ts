@@ -3,7 +3,7 @@
 // getInput is passed in (main passes core.getInput) so tests need no INPUT_* juggling.
 import { AZURE_CLOUDS } from './azure/clouds.js';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   DEFAULT_IAM_CREDENTIALS_URL,
@@ -13,7 +13,15 @@ import {
   defaultWorkloadIdentityProvider,
   registryHostForRegion,
 } from './gcp.js';
-import type { AzureSettings, BifrostConfig, FederationMode, Mode, Settings } from './settings.js';
+import { looksInline } from './redact.js';
+import type {
+  AzureSettings,
+  BifrostConfig,
+  FederationMode,
+  Mode,
+  PodSecurityLevel,
+  Settings,
+} from './settings.js';
 
 /** Defaults, identical to action.yml's (a unit test compares them). An empty default means
  * "required" or "derived from another input" — see DERIVED_DEFAULTS. */
@@ -47,6 +55,7 @@ export const INPUT_DEFAULTS = {
   'memory-limit': '2Gi',
   'refresh-schedule': '*/30 * * * *',
   'refresher-image': 'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
+  'pod-security': 'restricted',
   // cluster
   kubeconfig: '',
   // Azure
@@ -100,6 +109,13 @@ export const DERIVED_DEFAULTS: Partial<Record<InputName, string>> = {
 
 /** Kubernetes Secrets hold at most 1 MiB. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
+/** `timeout` bounds: shorter cannot even apply; AbortSignal.timeout overflows past ~24 days. */
+const MIN_TIMEOUT_SECONDS = 10;
+const MAX_TIMEOUT_SECONDS = 6 * 3600;
+const MAX_REPLICAS = 100;
+/** Gateway resources: at least what the Bifrost process needs to start, at most a large node. */
+const CPU_BOUNDS = { min: 0.01, max: 64, text: 'from 10m to 64' };
+const MEMORY_BOUNDS = { min: 64 * 2 ** 20, max: 256 * 2 ** 30, text: 'from 64Mi to 256Gi' };
 const GCP_ACCESS_TOKEN_LIFETIME_SECONDS = 3600; // D12: generateAccessToken's default lifetime
 
 export interface InputProblem {
@@ -191,11 +207,15 @@ const GCP_REGION = regexRule(
   'a region such as us-central1 or europe-west4, or a multi-region: us, europe, asia',
 );
 
-const REGISTRY_HOST = regexRule(
-  /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/,
-  'is not a registry host',
-  'a host name with an optional port, e.g. us-central1-docker.pkg.dev or 127.0.0.1:5000',
-);
+const REGISTRY_HOST: Rule = {
+  accepts: (v) => {
+    const match = /^(?=[^:]{1,253}(?::|$))[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::(?<port>[0-9]{1,5}))?$/.exec(v);
+    const port = match?.groups?.port;
+    return match !== null && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535));
+  },
+  problem: 'is not a registry host',
+  expected: 'a host name with an optional port (1–65535), e.g. us-central1-docker.pkg.dev or 127.0.0.1:5000',
+};
 
 // Docker tag grammar, or a digest to pin the verified image (D9).
 const IMAGE_TAG = regexRule(
@@ -246,7 +266,11 @@ const ENTRA_RESOURCE: Rule = {
 
 const BOOLEAN = regexRule(/^(true|True|TRUE|false|False|FALSE)$/, 'is not a boolean', 'true or false');
 
-const REPLICAS = regexRule(/^[0-9]{1,4}$/, 'is not a whole number', 'an integer from 0 to 9999');
+const REPLICAS: Rule = {
+  accepts: (v) => /^[0-9]{1,3}$/.test(v) && Number(v) <= MAX_REPLICAS,
+  problem: 'is not a whole number from 0 to 100',
+  expected: `an integer from 0 to ${MAX_REPLICAS}`,
+};
 
 const RUN_ID = regexRule(
   /^[a-z0-9-]{1,20}$/,
@@ -279,15 +303,18 @@ const enumRule = <T extends string>(values: readonly T[]): Rule => ({
   expected: `one of: ${values.join(', ')}`,
 });
 
-// Durations as GitHub users write them: 90s, 10m, 1h, 1h30m.
-const DURATION: Rule = {
-  accepts: (v) => parseDurationSeconds(v) !== undefined,
-  problem: 'is not a duration',
-  expected: 'hours/minutes/seconds such as 90s, 10m, 1h or 1h30m (more than 0)',
+// Durations as GitHub users write them: 90s, 10m, 1h, 1h30m; the run's limit is bounded.
+const TIMEOUT: Rule = {
+  accepts: (v) => {
+    const seconds = parseDurationSeconds(v);
+    return seconds !== undefined && seconds >= MIN_TIMEOUT_SECONDS && seconds <= MAX_TIMEOUT_SECONDS;
+  },
+  problem: 'is not a duration from 10s to 6h',
+  expected: 'hours/minutes/seconds such as 90s, 10m, 1h or 1h30m, from 10s to 6h',
 };
 
 export function parseDurationSeconds(value: string): number | undefined {
-  const match = /^(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$/.exec(value);
+  const match = /^(?:([0-9]{1,6})h)?(?:([0-9]{1,6})m)?(?:([0-9]{1,7})s)?$/.exec(value);
   if (!match || value === '') return undefined;
   const [, h = '0', m = '0', s = '0'] = match;
   const seconds = Number(h) * 3600 + Number(m) * 60 + Number(s);
@@ -322,18 +349,20 @@ export function parseQuantity(value: string): number | undefined {
   return Number(number) * (scale ?? NaN);
 }
 
+const within = (value: number | undefined, bounds: { min: number; max: number }): boolean =>
+  value !== undefined && value >= bounds.min && value <= bounds.max;
+
 const CPU_QUANTITY: Rule = {
-  accepts: (v) => (parseQuantity(v) ?? 0) > 0,
-  problem: 'is not a CPU quantity',
-  expected: 'a positive Kubernetes quantity such as 250m, 0.5 or 2',
+  accepts: (v) => v.length <= 20 && within(parseQuantity(v), CPU_BOUNDS),
+  problem: `is not a CPU quantity ${CPU_BOUNDS.text}`,
+  expected: `a Kubernetes quantity such as 250m, 0.5 or 2, ${CPU_BOUNDS.text}`,
 };
 
 // A lowercase `m` on memory means milli-bytes: almost always a typo for Mi.
 const MEMORY_QUANTITY: Rule = {
-  accepts: (v) => !v.endsWith('m') && (parseQuantity(v) ?? 0) >= 1,
-  problem: 'is not a memory quantity',
-  expected:
-    'a positive Kubernetes quantity in bytes such as 512Mi, 2Gi or 1G (not "m", which means milli-bytes)',
+  accepts: (v) => v.length <= 20 && !v.endsWith('m') && within(parseQuantity(v), MEMORY_BOUNDS),
+  problem: `is not a memory quantity ${MEMORY_BOUNDS.text}`,
+  expected: `a Kubernetes quantity in bytes such as 512Mi, 2Gi or 1G (not "m", which means milli-bytes), ${MEMORY_BOUNDS.text}`,
 };
 
 // Five-field cron as the CronJob controller reads it (robfig/cron standard parser).
@@ -510,6 +539,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     refreshSchedule: inputs.checked('refresh-schedule', CRON).split(/\s+/).join(' '),
     refresherImage: inputs.checked('refresher-image', IMAGE_REFERENCE),
     tokenLifetimeSeconds: GCP_ACCESS_TOKEN_LIFETIME_SECONDS,
+    podSecurity: inputs.oneOf<PodSecurityLevel>('pod-security', ['restricted', 'baseline', 'none']),
   };
 
   const names: Settings['names'] = {
@@ -525,12 +555,14 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     deployment: 'bifrost',
     service: 'bifrost',
   };
+  checkDistinctNames(inputs, names);
 
   const azure = readAzureSettings(inputs, environment, authorityHost);
   const kubeconfig = readKubeconfig(inputs);
 
+  const timeout = inputs.checked('timeout', TIMEOUT);
   const control: Settings['control'] = {
-    timeoutSeconds: parseDurationSeconds(inputs.checked('timeout', DURATION)) ?? 600,
+    timeoutSeconds: (TIMEOUT.accepts(timeout) && parseDurationSeconds(timeout)) || 600,
     wait: inputs.boolean('wait'),
     forceConflicts: inputs.boolean('force-conflicts'),
     fieldManager: 'bifrost-aks-deploy',
@@ -595,33 +627,21 @@ function checkRequestWithinLimit(
 }
 
 /**
- * `config`: inline JSON when it starts with `{`, else a path (relative to GITHUB_WORKSPACE).
- * The content is secret (provider keys): errors name the input and the position, never text.
+ * `config`: inline JSON, or the path of a file in the workspace. The content is secret (provider
+ * keys): errors name the input and a position, never the text — nor the value itself, which may
+ * be a key pasted by mistake.
  */
 function readBifrostConfig(inputs: InputReader, env: NodeJS.ProcessEnv): BifrostConfig | undefined {
   const value = inputs.raw('config');
   if (value === '') return undefined;
   const expected =
-    'inline JSON starting with "{", or the path of a JSON file, holding a Bifrost config.json object';
+    'inline JSON holding a Bifrost config.json object ({...}), or the path of such a JSON file inside the workspace';
 
   let json = value;
-  if (!value.startsWith('{')) {
-    const file = path.resolve(env.GITHUB_WORKSPACE || process.cwd(), value);
-    try {
-      if (statSync(file).size > MAX_CONFIG_BYTES) {
-        inputs.report(
-          'config',
-          `the file ${quote(value)} is larger than 1 MiB, the limit of a Kubernetes Secret`,
-          expected,
-        );
-        return undefined;
-      }
-      json = readFileSync(file, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      inputs.report('config', `the file ${quote(value)} cannot be read (${code})`, expected);
-      return undefined;
-    }
+  if (!looksInline(value)) {
+    const file = readWorkspaceFile(inputs, env, value, expected);
+    if (file === undefined) return undefined;
+    json = file;
   }
   if (Buffer.byteLength(json, 'utf8') > MAX_CONFIG_BYTES) {
     inputs.report('config', 'the JSON is larger than 1 MiB, the limit of a Kubernetes Secret', expected);
@@ -636,7 +656,8 @@ function readBifrostConfig(inputs: InputReader, env: NodeJS.ProcessEnv): Bifrost
     return undefined;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    inputs.report('config', 'is JSON but not an object', expected);
+    const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
+    inputs.report('config', `is JSON but ${kind}, not an object`, expected);
     return undefined;
   }
   return {
@@ -644,6 +665,69 @@ function readBifrostConfig(inputs: InputReader, env: NodeJS.ProcessEnv): Bifrost
     sha256: createHash('sha256').update(json, 'utf8').digest('hex'),
     hasPostgresConfigStore: hasPostgresConfigStore(parsed as Record<string, unknown>),
   };
+}
+
+/**
+ * The text of a `config` file, confined to GITHUB_WORKSPACE: the path is resolved with its
+ * symlinks, must stay inside the (resolved) workspace, and must be a regular file of at most 1 MiB
+ * — checked with stat before reading, so a named pipe cannot hang the run nor /dev/zero fill memory.
+ */
+function readWorkspaceFile(
+  inputs: InputReader,
+  env: NodeJS.ProcessEnv,
+  value: string,
+  expected: string,
+): string | undefined {
+  const refuse = (problem: string): undefined => {
+    inputs.report('config', problem, expected);
+    return undefined;
+  };
+  let workspace: string;
+  let file: string;
+  try {
+    workspace = realpathSync(env.GITHUB_WORKSPACE || process.cwd());
+  } catch {
+    return refuse('names a file, but the workspace (GITHUB_WORKSPACE) does not exist');
+  }
+  try {
+    file = realpathSync(path.resolve(workspace, value));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    return refuse(`is not inline JSON, and no such file exists in the workspace (${code})`);
+  }
+  const relative = path.relative(workspace, file);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+    return refuse('names a file outside the workspace (after resolving symlinks)');
+  }
+  try {
+    const stats = statSync(file);
+    if (!stats.isFile()) return refuse('names something in the workspace that is not a regular file');
+    if (stats.size > MAX_CONFIG_BYTES) {
+      return refuse('names a file larger than 1 MiB, the limit of a Kubernetes Secret');
+    }
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    return refuse(`names a file in the workspace that cannot be read (${code})`);
+  }
+}
+
+/** Objects the action names itself must not collide with the names the user chooses. */
+function checkDistinctNames(inputs: InputReader, names: Settings['names']): void {
+  if (names.refresherServiceAccount === names.gatewayServiceAccount) {
+    inputs.report(
+      'service-account-name',
+      `is ${quote(names.refresherServiceAccount)}, the name of the gateway's ServiceAccount`,
+      'another name: the refresher may write the pull secret, the gateway must not (D5)',
+    );
+  }
+  if (names.configSecret === names.pullSecret) {
+    inputs.report(
+      'config-secret-name',
+      `is ${quote(names.configSecret)}, the name of the pull secret the refresher writes`,
+      'another name: the provider keys must not sit in the Secret the refresher may read and patch',
+    );
+  }
 }
 
 /** Bifrost's schema: `config_store: {enabled: boolean, type: "sqlite" | "postgres", config}`. */
@@ -728,6 +812,10 @@ function readAzureSettings(
 function readKubeconfig(inputs: InputReader): string | undefined {
   const value = inputs.raw('kubeconfig');
   if (value === '') return undefined;
+  if (Buffer.byteLength(value, 'utf8') > MAX_CONFIG_BYTES) {
+    inputs.report('kubeconfig', 'is larger than 1 MiB', "a kubeconfig file's content (a few KiB)");
+    return undefined;
+  }
   if (!value.includes('\n') && !value.startsWith('{')) {
     inputs.report(
       'kubeconfig',

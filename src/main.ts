@@ -1,5 +1,6 @@
 // Orchestration only: read settings, then run the mode's phases in order and report.
 // Each phase's work lives in its own module (render, kube, checks, azure, report).
+import * as actionsCore from '@actions/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AzureConnection, AzureFacts } from './azure.js';
@@ -20,6 +21,7 @@ import { InputError, readSettings } from './inputs.js';
 import type { AppliedObject, JobOutcome, RolloutOutcome } from './kube.js';
 import { ApplyConflictError, formatEvents, KubeClient, KubeError } from './kube.js';
 import { preflightBeforeDeploy, preflightVerifyChecks } from './preflight.js';
+import { maskSecretConfig, maskSecretInputs, redactSecrets } from './redact.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import type { Core, RunReport } from './report.js';
@@ -33,20 +35,31 @@ export interface Dependencies {
   now?: () => Date;
 }
 
-export async function run({ core, env, now = () => new Date() }: Dependencies): Promise<void> {
+/** `run()` with no arguments uses the real @actions/core and process.env: that is how
+ * GitHub's local runner (`@github/local-action`) calls it. */
+export async function run(
+  { core, env, now = () => new Date() }: Dependencies = { core: actionsCore, env: process.env },
+): Promise<void> {
+  // Secret inputs are masked before anything can print them, even a validation message.
+  maskSecretInputs(
+    (value) => core.setSecret(value),
+    (name) => core.getInput(name),
+  );
   let settings: Settings;
   try {
     settings = readSettings((name) => core.getInput(name), env);
   } catch (error) {
     if (error instanceof InputError) {
+      // One line per failure: the titled annotation, then the exit code (setFailed would repeat it).
       core.error(error.message, { title: 'Invalid input' });
-      core.setFailed(error.message);
+      process.exitCode = actionsCore.ExitCode.Failure;
       return;
     }
     throw error;
   }
-  if (settings.workload.config) maskConfig(core, settings.workload.config.json);
-  if (settings.kubeconfig) core.setSecret(settings.kubeconfig);
+  // A config read from a file is known only now.
+  if (settings.workload.config)
+    maskSecretConfig((value) => core.setSecret(value), settings.workload.config.json);
 
   const report: RunReport = {
     mode: settings.mode,
@@ -62,7 +75,8 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
   const deadline = AbortSignal.timeout(settings.control.timeoutSeconds * 1000);
   try {
     const { objects, warnings } = render(settings);
-    report.warnings.push(...warnings);
+    // Rendering warnings are about what is being deployed; a (scheduled) verify deploys nothing.
+    if (settings.mode !== 'verify') report.warnings.push(...warnings);
     if (settings.mode === 'render') {
       report.manifestsPath = await writeManifests(settings, objects, env);
     } else {
@@ -70,10 +84,11 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
       let azure: AzureConnection | undefined;
       const connect = () =>
         (azure ??= connectAzure(settings, { getIdToken: (audience) => core.getIDToken(audience), env }));
-      const access = await resolveClusterAccess(settings, () => ({
-        arm: connect().arm,
-        credential: connect().login.credential,
-      }));
+      const access = await resolveClusterAccess(
+        settings,
+        () => ({ arm: connect().arm, credential: connect().login.credential }),
+        (value) => core.setSecret(value),
+      );
       core.info(`Cluster: ${access.description}`);
       const kube = new KubeClient(access.kubeConfig, settings.control.fieldManager);
       const arm = hasAzureAccess(settings) ? connect().arm : undefined;
@@ -104,7 +119,8 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
   annotate(core, report);
   // Runners without job summaries (older GHES, local runs) lack the file: the log says it all.
   if (env.GITHUB_STEP_SUMMARY) await writeSummary(core, report);
-  if (report.failure) core.setFailed(`${report.failure.title}: ${report.failure.message}`);
+  // annotate() has printed the failure once, titled, with its evidence and hint.
+  if (report.failure) process.exitCode = actionsCore.ExitCode.Failure;
 }
 
 async function deploy(
@@ -216,17 +232,18 @@ async function refreshFailure(
   const { namespace } = settings.names;
   const pods = await kube.jobPods(namespace, jobName);
   const pod = pods[0]?.metadata?.name;
-  const log = pod ? await kube.logTail(namespace, pod, REFRESHER_CONTAINER) : '';
+  const log = redactSecrets(pod ? await kube.logTail(namespace, pod, REFRESHER_CONTAINER) : '');
   const events = formatEvents([
     ...(await kube.eventsFor(namespace, jobName)),
     ...(pod ? await kube.eventsFor(namespace, pod) : []),
-  ]);
-  const what =
+  ]).map(redactSecrets);
+  const what = redactSecrets(
     outcome.status === 'stuck'
       ? `Refresher pod ${outcome.stuck.pod} is stuck: ${outcome.stuck.reason}: ${outcome.stuck.message}`
       : outcome.status === 'failed'
         ? `Job ${jobName} failed: ${outcome.reason}${outcome.message ? `: ${outcome.message}` : ''}`
-        : `Job ${jobName} did not complete`;
+        : `Job ${jobName} did not complete`,
+  );
   const evidence = [
     ...(log.trim()
       ? [
@@ -256,8 +273,9 @@ async function rolloutFailure(
 ): Promise<ActionFailure> {
   const { namespace, deployment, pullSecret, cronJob } = settings.names;
   if (outcome.status === 'stuck') {
-    const { pod, reason, message } = outcome.stuck;
-    const events = formatEvents(await kube.eventsFor(namespace, pod));
+    const { pod, reason } = outcome.stuck;
+    const message = redactSecrets(outcome.stuck.message);
+    const events = formatEvents(await kube.eventsFor(namespace, pod)).map(redactSecrets);
     const hint = findHint([reason, message, ...events].join('\n'));
     const pullHint = `Check that Secret ${pullSecret} exists and is fresh (the refresh CronJob ${cronJob} must be succeeding: kubectl get jobs -n ${namespace}), that the image tag exists, and that the GCP service account may read the repository.`;
     return new ActionFailure(
@@ -335,17 +353,6 @@ async function writeManifests(
   return file;
 }
 
-/** The runner masks a multi-line value line by line at best: also mask every string value in
- * the config (provider keys, connection strings) wherever it could appear. */
-function maskConfig(core: Core, json: string): void {
-  core.setSecret(json);
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string' && value.length >= 8) core.setSecret(value);
-    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
-  };
-  visit(JSON.parse(json));
-}
-
 function applySummary(applied: AppliedObject[]): string {
   const counts = new Map<string, number>();
   for (const a of applied) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
@@ -354,6 +361,7 @@ function applySummary(applied: AppliedObject[]): string {
 
 function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
   if (error instanceof ActionFailure) return error;
+  if (error instanceof InputError) return new ActionFailure('Invalid input', error.message);
   if (error instanceof ApplyConflictError) {
     return new ActionFailure(
       'Field conflict',

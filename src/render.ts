@@ -50,6 +50,14 @@ const CRONJOB_STARTING_DEADLINE_SECONDS = 300;
 const JOB_BACKOFF_LIMIT = 2;
 const JOB_ACTIVE_DEADLINE_SECONDS = 300;
 const PROJECTED_TOKEN_SECONDS = 3600;
+const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+/** Scratch space (beyond Pod Security "restricted"): every emptyDir is bounded and every
+ * container declares the node disk it may use, so one pod cannot fill a node's disk.
+ * The gateway's APP_DIR holds config.db and logs.db (SQLite); /tmp is Go's temp dir. */
+const GATEWAY_DATA_SIZE_LIMIT = '1Gi';
+const GATEWAY_TMP_SIZE_LIMIT = '256Mi';
+const GATEWAY_EPHEMERAL_STORAGE = { request: '256Mi', limit: '2Gi' }; // ≥ both emptyDirs
+const REFRESHER_EPHEMERAL_STORAGE = { request: '64Mi', limit: '512Mi' };
 
 export interface Rendered {
   objects: KubernetesObject[];
@@ -72,16 +80,42 @@ export function render(settings: Settings): Rendered {
   return { objects, warnings: warnings(settings) };
 }
 
-/** One YAML document per object, `---` separated. YAML 1.1 quoting, so kubectl's parser reads
- * strings such as `on`/`yes`/`0755` back as strings too; no anchors or aliases. */
+/** One YAML document per object, `---` separated, that YAML 1.1 readers (kubectl, go-yaml) and
+ * YAML 1.2 readers read back identically: every string one of them could take for another type
+ * is double-quoted (see needsQuotes); no anchors or aliases. */
 export function toYamlStream(objects: readonly KubernetesObject[]): string {
   return objects
-    .map((object) =>
-      new YAML.Document(object, { version: '1.1', aliasDuplicateObjects: false }).toString({
-        lineWidth: 0,
-      }),
-    )
+    .map((object) => {
+      const document = new YAML.Document(object, { version: '1.1', aliasDuplicateObjects: false });
+      YAML.visit(document, {
+        Scalar(_key, node) {
+          if (typeof node.value !== 'string' || !needsQuotes(node.value)) return;
+          node.type = 'QUOTE_DOUBLE';
+          // The library writes 1.1's merge key `<<` plain whatever the type: tag it a string.
+          if (node.value === '<<') node.tag = 'tag:yaml.org,2002:str';
+        },
+      });
+      return document.toString({ lineWidth: 0 });
+    })
     .join('---\n');
+}
+
+/** Plain scalars that YAML 1.1 or 1.2 resolves to something other than a string: booleans
+ * (1.1's y/n/yes/no/on/off too), null, integers in any base (0o17, 017, 0x1F, 0b101, 1_000, 1:30),
+ * floats (1e3, .5, .inf, .nan), timestamps, and 1.1's merge `<<` and value `=` keys. */
+const NON_STRING_PLAIN = [
+  /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  /^(~|null|Null|NULL|<<|=)$/,
+  /^[-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+)$/,
+  /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/,
+  /^[-+]?(\.[0-9_]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$/,
+  /^[-+]?\.(inf|Inf|INF)$/,
+  /^\.(nan|NaN|NAN)$/,
+  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt \t]|$)/,
+];
+
+function needsQuotes(value: string): boolean {
+  return NON_STRING_PLAIN.some((re) => re.test(value));
 }
 
 /** Copies with every Secret value replaced, for manifests written to disk or logs. */
@@ -112,11 +146,20 @@ function metadata(settings: Settings, name: string, extra: Partial<V1ObjectMeta>
   };
 }
 
+/** Pod Security admission enforces `pod-security` on every pod of the namespace (default
+ * restricted, which every rendered pod meets); `none` leaves the label to the cluster's owner. */
 function namespace(settings: Settings): V1Namespace {
+  const level = settings.workload.podSecurity;
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name: settings.names.namespace, labels: commonLabels() },
+    metadata: {
+      name: settings.names.namespace,
+      labels: {
+        ...(level === 'none' ? {} : { [POD_SECURITY_ENFORCE_LABEL]: level }),
+        ...commonLabels(),
+      },
+    },
   };
 }
 
@@ -238,7 +281,10 @@ function refresherCronJob(settings: Settings): V1CronJob {
     volumeMounts,
     // The script writes only under its emptyDirs (HOME, CLOUDSDK_CONFIG, the Entra token).
     securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: true },
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+    resources: {
+      requests: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': REFRESHER_EPHEMERAL_STORAGE.request },
+      limits: { cpu: '1', memory: '512Mi', 'ephemeral-storage': REFRESHER_EPHEMERAL_STORAGE.limit },
+    },
   };
   const podSecurityContext: V1PodSecurityContext = {
     runAsNonRoot: true,
@@ -293,16 +339,18 @@ function gatewayDeployment(settings: Settings): V1Deployment {
     image: workload.image,
     ports: [{ containerPort: GATEWAY_PORT, name: 'http' }],
     resources: {
-      requests: { ...workload.resources.requests },
-      limits: { ...workload.resources.limits },
+      requests: { ...workload.resources.requests, 'ephemeral-storage': GATEWAY_EPHEMERAL_STORAGE.request },
+      limits: { ...workload.resources.limits, 'ephemeral-storage': GATEWAY_EPHEMERAL_STORAGE.limit },
     },
     livenessProbe: probe(30, 30),
     readinessProbe: probe(10, 10),
     // Leave the Service endpoints before shutting down (chart default).
     lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 15'] } } },
-    securityContext: restrictedContainerSecurityContext(),
+    // Bifrost writes only APP_DIR and /tmp, both emptyDirs: the image itself stays read-only.
+    securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: true },
     volumeMounts: [
       { name: 'data', mountPath: APP_DIR }, // APP_DIR must be writable (SQLite, logs)
+      { name: 'tmp', mountPath: '/tmp' },
       { name: 'config', mountPath: `${APP_DIR}/${CONFIG_KEY}`, subPath: CONFIG_KEY, readOnly: true },
     ],
   };
@@ -335,7 +383,8 @@ function gatewayDeployment(settings: Settings): V1Deployment {
           terminationGracePeriodSeconds: 60,
           containers: [container],
           volumes: [
-            { name: 'data', emptyDir: {} },
+            { name: 'data', emptyDir: { sizeLimit: GATEWAY_DATA_SIZE_LIMIT } },
+            { name: 'tmp', emptyDir: { sizeLimit: GATEWAY_TMP_SIZE_LIMIT } },
             { name: 'config', secret: { secretName: names.configSecret } },
           ],
         },

@@ -7,16 +7,7 @@ import type { PreflightResult } from './preflight.js';
 
 export type Core = Pick<
   typeof actionsCore,
-  | 'setOutput'
-  | 'error'
-  | 'warning'
-  | 'notice'
-  | 'info'
-  | 'summary'
-  | 'setFailed'
-  | 'setSecret'
-  | 'startGroup'
-  | 'endGroup'
+  'setOutput' | 'error' | 'warning' | 'notice' | 'info' | 'summary' | 'setSecret' | 'startGroup' | 'endGroup'
 >;
 
 /** A failure the user can act on: what failed, what we saw, how to fix it. */

@@ -59,6 +59,9 @@ export interface BifrostConfig {
   hasPostgresConfigStore: boolean; // D8
 }
 
+/** The Pod Security Standard enforced on the namespace by its label; `none` sets no label. */
+export type PodSecurityLevel = 'restricted' | 'baseline' | 'none';
+
 export interface WorkloadSettings {
   image: string; // `${registryHost}/${gcpProjectId}/${hubSlug}/bifrost:${imageTag}`
   imageTag: string;
@@ -68,6 +71,7 @@ export interface WorkloadSettings {
   refreshSchedule: string; // cron, default */30 * * * *
   refresherImage: string;
   tokenLifetimeSeconds: number; // 3600: GCP access tokens (D12)
+  podSecurity: PodSecurityLevel; // pod-security.kubernetes.io/enforce on the Namespace
 }
 
 export interface AzureSettings {

@@ -111,6 +111,9 @@ describe('local control plane', () => {
 
     const node = await core.readNode({ name: NODE_NAME });
     expect(hasCondition(node, 'Ready')).toBe(true);
+    // Every rendered pod requests ephemeral-storage: the node must report some (cluster.sh up).
+    expect(node.status?.capacity?.['ephemeral-storage']).toBe('1Ti');
+    expect(node.status?.allocatable?.['ephemeral-storage']).toBe('1Ti');
   });
 
   test('a Job made from a CronJob completes; a Job selected to fail fails, with a readable log', async () => {

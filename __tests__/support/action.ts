@@ -3,10 +3,11 @@
 // would see: exit code, outputs, the job summary and the annotations.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerCapture, registerInputSecrets } from './secret-scan.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -71,6 +72,7 @@ export async function runAction({
     else childEnv[name] = value;
   }
 
+  registerInputSecrets(inputs);
   const started = Date.now();
   const child = spawn(node, [path.join(repoRoot, 'dist/index.js')], { env: childEnv, cwd: runnerTemp });
   let stdout = '';
@@ -78,6 +80,15 @@ export async function runAction({
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  // What the user sees: the log, and every file the run left (outputs, summary, manifests).
+  const run = `run ${path.basename(runnerTemp)} (mode ${inputs.mode ?? 'deploy'})`;
+  registerCapture(`${run} stdout`, stdout);
+  registerCapture(`${run} stderr`, stderr);
+  for (const entry of await readdir(runnerTemp, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    registerCapture(`${run} ${path.relative(runnerTemp, file)}`, await readFile(file, 'utf8'));
+  }
   return {
     exitCode,
     stdout,

@@ -9,6 +9,14 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const clusterScript = path.join(repoRoot, 'scripts/cluster.sh');
+const prereqsScript = path.join(repoRoot, 'scripts/prereqs.sh');
+
+/** Before the long first build: every missing tool named at once (scripts/prereqs.sh). */
+function checkPrereqs(): void {
+  const result = spawnSync('bash', [prereqsScript], { cwd: repoRoot, encoding: 'utf8', stdio: 'inherit' });
+  if (result.error) throw new Error(`cannot run ${prereqsScript}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`scripts/prereqs.sh: prerequisites missing (see above)`);
+}
 
 function runCluster(command: 'up' | 'env'): string {
   const result = spawnSync('bash', [clusterScript, command], {
@@ -39,6 +47,7 @@ export function parseExports(text: string): Record<string, string> {
 }
 
 export default async function globalSetup(): Promise<void> {
+  checkPrereqs();
   runCluster('up');
   const vars = parseExports(runCluster('env'));
   for (const name of ['KUBECONFIG', 'BIFROST_CLUSTER_ISSUER', 'BIFROST_CLUSTER_STATE']) {

@@ -35,6 +35,7 @@ import {
   type V1Volume,
 } from '@kubernetes/client-node';
 import { REFRESHER_CONTAINER } from '../../src/refresher.js';
+import { registerCapture } from './secret-scan.js';
 
 /** PATH of the Debian-based google-cloud-cli image (gcloud and kubectl live in /usr/bin there too). */
 const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -118,6 +119,8 @@ export function runSandboxed(spec: SandboxSpec): Promise<RefresherRun> {
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      // The container's log, as `kubectl logs` and the action's evidence would show it.
+      registerCapture(`refresher container log (${spec.argv[0]})`, `${stdout}\n${stderr}`);
       resolve({ exitCode: code, ...(signal ? { signal } : {}), stdout, stderr });
     });
   });

@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot, runAction } from '../support/action.js';
 import { IDENTITY_INPUTS } from '../support/fixtures.js';
+import { registerSecret } from '../support/secret-scan.js';
 
 /** GitHub runs the action on node24 (action.yml); our machines run Node 20. Both are tested
  * (scripts/node24.sh installs Node 24 into the cache once, from the npm registry). */
@@ -30,6 +31,50 @@ describe('node dist/index.js', () => {
     expect(error?.message).toContain('gcp-project-number');
     expect(error?.message).toContain('namespace');
     expect(run.stdout).not.toContain('::group::Apply');
+    // One error line per failure: no setFailed repeating the annotation's text.
+    expect(run.annotations.filter((a) => a.level === 'error')).toHaveLength(1);
+  });
+
+  it('mode verify (scheduled) does not warn about the image tag, and a failure is one error line', async () => {
+    const run = await runAction({
+      inputs: { ...IDENTITY_INPUTS, mode: 'verify', 'image-tag': 'latest' },
+      env: { KUBECONFIG: path.join(repoRoot, '__tests__/unit/no-such-kubeconfig') },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.filter((a) => a.level === 'warning')).toEqual([]);
+    expect(run.annotations.filter((a) => a.level === 'error')).toHaveLength(1);
+    expect(JSON.parse(run.outputs.report).result).toBe('fail');
+  });
+
+  it('refuses a config that is JSON but not an object, and a kubeconfig that does not parse, without echoing either', async () => {
+    const key = 'sk-live-in-an-array-0123456789';
+    const token = 'kubeconfig-token-0123456789abcdef';
+    registerSecret(key, 'config array (action test)');
+    registerSecret(token, 'malformed kubeconfig (action test)');
+    const array = await runAction({ inputs: { ...IDENTITY_INPUTS, config: `["${key}"]` } });
+    expect(array.exitCode).toBe(1);
+    expect(array.annotations.find((a) => a.title === 'Invalid input')?.message).toContain(
+      'config: is JSON but an array, not an object',
+    );
+    const kubeconfig = await runAction({
+      inputs: {
+        ...IDENTITY_INPUTS,
+        mode: 'verify',
+        kubeconfig: `apiVersion: v1\nusers:\n- name: u\n  user:\n    token: ${token}\n  x: : [\n`,
+      },
+    });
+    expect(kubeconfig.exitCode).toBe(1);
+    expect(kubeconfig.stdout).toMatch(
+      /kubeconfig: does not load as a kubeconfig \(YAML error at line [0-9]+, column [0-9]+\)/,
+    );
+    // Only the runner's ::add-mask:: commands carry the values (the secret scan checks the rest).
+    for (const run of [array, kubeconfig]) {
+      const shown = run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n');
+      expect(`${shown}${run.stderr}${run.summary}`).not.toMatch(/0123456789/);
+    }
   });
 
   it('with no inputs at all, says which are required', async () => {

@@ -11,6 +11,7 @@ import {
   resolveClusterAccess,
   type ResourceManagerAccess,
 } from '../../src/azure.js';
+import { InputError } from '../../src/inputs.js';
 import type { Settings } from '../../src/settings.js';
 import { armFixture, armFixtureText } from '../support/emulators/arm.js';
 import {
@@ -214,6 +215,34 @@ describe('kubeconfig from Resource Manager', () => {
     expect(access.description).toContain('replaces kubelogin');
   });
 
+  it('masks the AKS token and the credentials of the Resource Manager kubeconfig', async () => {
+    world = await startWorld({
+      user: entraKubeconfig(),
+      admin: localAccountKubeconfig('clusterAdmin_rg1_aks1'),
+    });
+    const masked: string[] = [];
+    const entra = azureTestSettings(world);
+    await resolveClusterAccess(entra, connect(entra), (value) => masked.push(value));
+    const aksToken = world.entra.issued.find((t) => t.scope === AKS_SCOPE)!.token;
+    expect(masked).toContain(aksToken);
+
+    masked.length = 0;
+    const admin = azureTestSettings(world, { admin: true });
+    const access = await resolveClusterAccess(admin, connect(admin), (value) => masked.push(value));
+    const user = access.kubeConfig.getCurrentUser()!;
+    expect(masked).toEqual(expect.arrayContaining([user.token, user.keyData]));
+  });
+
+  it('reports a Resource Manager kubeconfig that does not load by line and column only', async () => {
+    const broken = `apiVersion: v1\nusers:\n- name: u\n  user:\n    token: secret-token-0123456789\n   bad: [\n`;
+    world = await startWorld({ user: broken });
+    const settings = azureTestSettings(world);
+    const error = (await resolveClusterAccess(settings, connect(settings)).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(AzureError);
+    expect(error.message).toMatch(/does not load \(YAML error at line [0-9]+, column [0-9]+\)$/);
+    expect(error.message).not.toContain('0123456789');
+  });
+
   it('replaces the retired azure auth-provider the same way', async () => {
     world = await startWorld({ user: azureAuthProviderKubeconfig() });
     const settings = azureTestSettings(world);
@@ -324,6 +353,24 @@ describe('which kubeconfig wins', () => {
     const access = await resolveClusterAccess(settings, noAzure);
     expect(access.source).toBe('input');
     expect(access.kubeConfig.getCurrentUser()?.name).toBe('from-input');
+  });
+
+  it('refuses a kubeconfig input that does not parse, by line and column only', async () => {
+    const token = 'kubeconfig-input-token-0123456789abcdef';
+    const settings = azureTestSettings(
+      { entra: { url: 'https://login.example' }, arm: { url: 'https://arm.example' } },
+      {},
+      { kubeconfig: `apiVersion: v1\nusers:\n- name: u\n  user:\n    token: ${token}\n  x: : [\n` },
+    );
+    const error = (await resolveClusterAccess(settings, noAzure).catch((e: unknown) => e)) as InputError;
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        input: 'kubeconfig',
+        problem: expect.stringMatching(/line [0-9]+, column [0-9]+\)$/),
+      }),
+    ]);
+    expect(error.message).not.toContain(token.slice(-12));
   });
 
   it('without cluster-name, KUBECONFIG is used', async () => {

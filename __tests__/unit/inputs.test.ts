@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +124,7 @@ describe('readSettings defaults', () => {
       refreshSchedule: '*/30 * * * *',
       refresherImage: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0',
       tokenLifetimeSeconds: 3600,
+      podSecurity: 'restricted',
     });
     expect(settings.azure).toEqual({
       subscriptionId: undefined,
@@ -294,7 +296,21 @@ describe('readSettings validation', () => {
     ['replicas', '1.5', 'is not a whole number', 'integer from 0'],
     ['replicas', 'two', 'is not a whole number', 'integer from 0'],
     ['timeout', '10', 'is not a duration', '90s, 10m, 1h'],
-    ['timeout', '0s', 'is not a duration', 'more than 0'],
+    ['timeout', '0s', 'is not a duration', 'from 10s to 6h'],
+    ['timeout', '9s', 'is not a duration', 'from 10s to 6h'],
+    ['timeout', '600h', 'is not a duration', 'from 10s to 6h'],
+    ['timeout', '1200h', 'is not a duration', 'from 10s to 6h'],
+    ['timeout', '6h1s', 'is not a duration', 'from 10s to 6h'],
+    ['replicas', '101', 'is not a whole number', 'integer from 0 to 100'],
+    ['cpu-request', '1m', 'is not a CPU quantity', 'from 10m to 64'],
+    ['cpu-limit', '1000', 'is not a CPU quantity', 'from 10m to 64'],
+    ['memory-request', '1Ki', 'is not a memory quantity', 'from 64Mi to 256Gi'],
+    ['memory-limit', '1Ei', 'is not a memory quantity', 'from 64Mi to 256Gi'],
+    ['registry-host', 'registry.example:0', 'is not a registry host', '1–65535'],
+    ['registry-host', 'registry.example:65536', 'is not a registry host', '1–65535'],
+    ['pod-security', 'privileged', 'is not one of the accepted values', 'restricted, baseline, none'],
+    ['service-account-name', 'bifrost-gateway', "the gateway's ServiceAccount", 'another name'],
+    ['config-secret-name', 'ar-pull-secret', 'the pull secret', 'another name'],
     ['timeout', '10min', 'is not a duration', '90s, 10m, 1h'],
     ['wait', 'yes', 'is not a boolean', 'true or false'],
     ['admin', '1', 'is not a boolean', 'true or false'],
@@ -455,7 +471,65 @@ describe('config input', () => {
     writeFileSync(path.join(workspace, 'config.json'), text);
     const s = settingsFor({ config: 'config.json' }, { GITHUB_WORKSPACE: workspace });
     expect(s.workload.config).toMatchObject({ json: text, hasPostgresConfigStore: true });
-    expect(settingsFor({ config: path.join(workspace, 'config.json') }).workload.config!.json).toBe(text);
+    expect(
+      settingsFor({ config: path.join(workspace, 'config.json') }, { GITHUB_WORKSPACE: workspace }).workload
+        .config!.json,
+    ).toBe(text);
+  });
+
+  it('confines config files to the workspace, symlinks resolved, regular files only', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'bifrost-confine-'));
+    const workspace = path.join(root, 'workspace');
+    mkdirSync(path.join(workspace, 'sub'), { recursive: true });
+    writeFileSync(path.join(root, 'outside.json'), '{"key": "sk-live-OUTSIDE"}');
+    writeFileSync(path.join(workspace, 'inside.json'), '{"key": "sk-live-INSIDE"}');
+    symlinkSync(path.join(root, 'outside.json'), path.join(workspace, 'link-out.json'));
+    symlinkSync('/dev/zero', path.join(workspace, 'zero'));
+    symlinkSync(path.join(workspace, 'inside.json'), path.join(workspace, 'sub', 'link-in.json'));
+    execFileSync('mkfifo', [path.join(workspace, 'pipe')]);
+    const env = { GITHUB_WORKSPACE: workspace };
+    const problem = (config: string) => problemsFor({ config }, env).map((p) => `${p.input}: ${p.problem}`);
+
+    for (const outside of [
+      '../outside.json',
+      path.join(root, 'outside.json'),
+      'link-out.json',
+      'zero',
+      '/dev/zero',
+      '/etc/passwd',
+    ]) {
+      expect(problem(outside)).toEqual([
+        'config: names a file outside the workspace (after resolving symlinks)',
+      ]);
+    }
+    expect(problem('pipe')).toEqual(['config: names something in the workspace that is not a regular file']);
+    expect(problem('sub')).toEqual(['config: names something in the workspace that is not a regular file']);
+    expect(problem('.')).toEqual(['config: names a file outside the workspace (after resolving symlinks)']);
+    // Inside after resolving: a symlink within the workspace and `..` that stays inside.
+    expect(settingsFor({ config: 'sub/link-in.json' }, env).workload.config!.json).toContain('INSIDE');
+    expect(settingsFor({ config: 'sub/../inside.json' }, env).workload.config!.json).toContain('INSIDE');
+  });
+
+  it.each([['["sk-live-SECRET-1"]'], ['"sk-live-SECRET-2"'], ['12345678901234567890'], ['null'], ['true']])(
+    'refuses inline JSON that is not an object without echoing it: %s',
+    (value) => {
+      const problems = problemsFor({ config: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0].problem).toMatch(/^is JSON but .*, not an object$/);
+      expect(JSON.stringify(problems)).not.toMatch(/SECRET|1234567890/);
+    },
+  );
+
+  it('refuses a kubeconfig over 1 MiB without echoing it', () => {
+    const problems = problemsFor({ kubeconfig: `users:\n- token: ${'t'.repeat(1024 * 1024)}\n` });
+    expect(problems).toEqual([
+      expect.objectContaining({ input: 'kubeconfig', problem: 'is larger than 1 MiB' }),
+    ]);
+  });
+
+  it('reads a config nested 50,000 deep without overflowing the stack', () => {
+    const deep = `{"a":${'['.repeat(50_000)}"sk-live-DEEP-SECRET"${']'.repeat(50_000)}}`;
+    expect(settingsFor({ config: deep }).workload.config!.json).toBe(deep);
   });
 
   it.each([
@@ -487,10 +561,10 @@ describe('config input', () => {
     const workspace = mkdtempSync(path.join(tmpdir(), 'bifrost-inputs-'));
     writeFileSync(path.join(workspace, 'list.json'), '["sk-live-SECRET"]');
     expect(problemsFor({ config: 'list.json' }, { GITHUB_WORKSPACE: workspace })[0].problem).toBe(
-      'is JSON but not an object',
+      'is JSON but an array, not an object',
     );
     expect(problemsFor({ config: 'missing.json' }, { GITHUB_WORKSPACE: workspace })[0].problem).toBe(
-      'the file "missing.json" cannot be read (ENOENT)',
+      'is not inline JSON, and no such file exists in the workspace (ENOENT)',
     );
     writeFileSync(path.join(workspace, 'big.json'), `{"a":"${'x'.repeat(1024 * 1024)}"}`);
     expect(problemsFor({ config: 'big.json' }, { GITHUB_WORKSPACE: workspace })[0].problem).toContain(

@@ -3,6 +3,7 @@ import type {
   KubernetesObject,
   V1ConfigMap,
   V1CronJob,
+  V1Namespace,
   V1Deployment,
   V1Role,
   V1Secret,
@@ -164,14 +165,46 @@ describe('render: kubernetes federation (the seed chain)', () => {
       timeoutSeconds: 5,
     });
     expect(container.securityContext?.capabilities?.drop).toEqual(['ALL']);
+    // Beyond "restricted": a read-only image, Bifrost's writable paths on bounded emptyDirs.
+    expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(container.volumeMounts).toEqual([
       { name: 'data', mountPath: '/app/data' },
+      { name: 'tmp', mountPath: '/tmp' },
       { name: 'config', mountPath: '/app/data/config.json', subPath: 'config.json', readOnly: true },
     ]);
     expect(pod.spec!.volumes).toEqual([
-      { name: 'data', emptyDir: {} },
+      { name: 'data', emptyDir: { sizeLimit: '1Gi' } },
+      { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
       { name: 'config', secret: { secretName: 'bifrost-config' } },
     ]);
+  });
+
+  it('labels the namespace with the Pod Security level, unless pod-security is none', () => {
+    const label = (inputs: Record<string, string>) =>
+      byKind<V1Namespace>(render(testSettings(inputs)).objects, 'Namespace').metadata!.labels!;
+    expect(label({})['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(label({ 'pod-security': 'baseline' })['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    expect(label({ 'pod-security': 'none' })).not.toHaveProperty(['pod-security.kubernetes.io/enforce']);
+  });
+
+  it('gives every container ephemeral-storage requests and limits', () => {
+    for (const federation of ['kubernetes', 'entra']) {
+      const { objects } = render(
+        testSettings({ config: CONFIG, federation, 'entra-resource': 'api://bifrost' }),
+      );
+      const pods = [
+        byKind<V1Deployment>(objects, 'Deployment').spec!.template.spec!,
+        byKind<V1CronJob>(objects, 'CronJob').spec!.jobTemplate.spec!.template.spec!,
+      ];
+      for (const container of pods.flatMap((pod) => pod.containers)) {
+        expect(container.resources?.requests?.['ephemeral-storage']).toMatch(/^[0-9]+(Mi|Gi)$/);
+        expect(container.resources?.limits?.['ephemeral-storage']).toMatch(/^[0-9]+(Mi|Gi)$/);
+      }
+      // The gateway's emptyDirs are bounded (the refresher's volumes belong to its own rework).
+      for (const volume of pods[0].volumes ?? []) {
+        if (volume.emptyDir) expect(volume.emptyDir.sizeLimit).toBeDefined();
+      }
+    }
   });
 
   it('creates no config Secret when no config is given', () => {
@@ -257,8 +290,8 @@ describe('render: config, replicas and warnings', () => {
     const deployment = byKind<V1Deployment>(objects, 'Deployment');
     expect(deployment.spec!.replicas).toBe(0);
     expect(deployment.spec!.template.spec!.containers[0].resources).toEqual({
-      requests: { cpu: '100m', memory: '512Mi' },
-      limits: { cpu: '1000m', memory: '1Gi' },
+      requests: { cpu: '100m', memory: '512Mi', 'ephemeral-storage': '256Mi' },
+      limits: { cpu: '1000m', memory: '1Gi', 'ephemeral-storage': '2Gi' },
     });
     const cronJob = byKind<V1CronJob>(objects, 'CronJob');
     expect(cronJob.spec!.schedule).toBe('*/15 * * * *');
@@ -278,6 +311,66 @@ describe('toYamlStream', () => {
     expect(documents).toHaveLength(objects.length);
     expect(documents.map((d) => d.toJS())).toEqual(plain(objects));
     expect(stream).not.toMatch(/^\s*[^#\n]*[:-] [&*][A-Za-z0-9]/m); // no anchors or aliases
+  });
+});
+
+/** Strings a YAML 1.1 (kubectl, go-yaml) or YAML 1.2 reader could take for another type. */
+const TYPED_LOOKING = [
+  ...['y', 'Y', 'n', 'N', 'yes', 'No', 'YES', 'on', 'Off', 'true', 'False', 'TRUE'],
+  ...['~', 'null', 'Null', 'NULL', '<<', '='],
+  ...['0', '17', '-17', '+17', '017', '0o17', '0x1F', '0b101', '1_000', '1:30', '190:20:30', '-1:30'],
+  ...[
+    '1.5',
+    '.5',
+    '-.5',
+    '1e3',
+    '1E+3',
+    '6.8523015e+5',
+    '685.230_15e+03',
+    '.inf',
+    '-.Inf',
+    '+.INF',
+    '.nan',
+    '.NaN',
+  ],
+  ...['2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '2002-12-14'],
+];
+
+describe('toYamlStream quotes strings that look like other types', () => {
+  it.each(TYPED_LOOKING)('%s stays a string in YAML 1.1 and 1.2', (value) => {
+    const object = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: value, namespace: value },
+      data: { [value]: value },
+    };
+    const stream = toYamlStream([object]);
+    // Double-quoted, whatever the library thinks (`<<` also gets an explicit !!str tag).
+    expect(stream).toMatch(
+      new RegExp(`name: (!!str )?${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`),
+    );
+    for (const version of ['1.1', '1.2'] as const) {
+      for (const schema of version === '1.1' ? ['yaml-1.1'] : ['core', 'yaml-1.1']) {
+        const read = YAML.parse(stream, { version, schema: schema as 'core' }) as typeof object;
+        expect(read).toEqual(object);
+      }
+    }
+  });
+
+  it('leaves ordinary strings plain', () => {
+    const stream = toYamlStream([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bifrost-0o17x' } },
+    ]);
+    expect(stream).toContain('name: bifrost-0o17x');
+    expect(stream).toContain('apiVersion: v1');
+  });
+
+  it('writes namespace 0o17 so that every reader gets the string back', () => {
+    const { objects } = render(testSettings({ namespace: '0o17' }));
+    for (const document of YAML.parseAllDocuments(toYamlStream(objects), { version: '1.2' })) {
+      const object = document.toJS() as KubernetesObject;
+      if (object.kind !== 'Namespace') expect(object.metadata?.namespace).toBe('0o17');
+    }
   });
 });
 
@@ -311,6 +404,12 @@ const HOSTILE = [
   'line\u2028separator',
   'a\r\nb',
   '%YAML 1.1',
+  '0o17',
+  '0x1F',
+  '1:30',
+  '.inf',
+  'y',
+  '2001-12-14',
   '... end',
   ' leading and trailing ',
   'üñíçødé ✓',

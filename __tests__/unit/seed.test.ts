@@ -154,7 +154,7 @@ const DIFFERENCES: Record<string, Allowance> = {
     },
   'CronJob/refresh-ar-secret:spec.jobTemplate.spec.template.spec.containers[name=token-refresh].resources': {
     why: ['HARDEN'],
-    reason: 'bounded requests and limits for a short job',
+    reason: 'bounded requests and limits for a short job, ephemeral-storage included (issue 8)',
   },
 
   // Deployment: its own identity, a runnable storage layout, chart probes and shutdown.
@@ -180,7 +180,23 @@ const DIFFERENCES: Record<string, Allowance> = {
   },
   'Deployment/bifrost:spec.template.spec.volumes[name=data]': {
     why: ['D8'],
-    reason: 'an emptyDir for APP_DIR, which must be writable (config.db, logs.db)',
+    reason: 'an emptyDir for APP_DIR, which must be writable (config.db, logs.db), with a sizeLimit',
+  },
+  'Deployment/bifrost:spec.template.spec.volumes[name=tmp]': {
+    why: ['HARDEN'],
+    reason: 'a bounded emptyDir for /tmp, the only other path Bifrost writes on a read-only root filesystem',
+  },
+  'Deployment/bifrost:spec.template.spec.containers[name=bifrost].volumeMounts[name=tmp]': {
+    why: ['HARDEN'],
+    reason: 'mounts it at /tmp',
+  },
+  'Deployment/bifrost:spec.template.spec.containers[name=bifrost].resources.requests["ephemeral-storage"]': {
+    why: ['HARDEN'],
+    reason: 'the node disk the pod needs (its emptyDirs, logs) is requested, so the scheduler counts it',
+  },
+  'Deployment/bifrost:spec.template.spec.containers[name=bifrost].resources.limits["ephemeral-storage"]': {
+    why: ['HARDEN'],
+    reason: 'a pod that fills its disk is evicted before the node runs out',
   },
   'Deployment/bifrost:spec.template.spec.containers[name=bifrost].volumeMounts[name=data]': {
     why: ['D8'],
@@ -192,7 +208,8 @@ const DIFFERENCES: Record<string, Allowance> = {
   },
   'Deployment/bifrost:spec.template.spec.containers[name=bifrost].securityContext': {
     why: ['D8'],
-    reason: "the chart's container context: drop ALL, no privilege escalation",
+    reason:
+      "the chart's container context: drop ALL, no privilege escalation; plus a read-only root filesystem",
   },
   'Deployment/bifrost:spec.template.spec.containers[name=bifrost].lifecycle': {
     why: ['CHART'],

@@ -17,6 +17,7 @@
 #
 # Usage (scripts/cluster.sh calls it; it can also be run by hand, as root):
 #   pod-network.sh build    build pod-http into the binary cache if missing
+#   pod-network.sh needs-build   exit 0 when pod-http is not built yet (cluster.sh counts build steps)
 #   pod-network.sh up       set up (idempotent); on failure: blackhole, warning, exit 1
 #   pod-network.sh down     blackhole the range, stop pod-http, delete the namespace and answers
 #   pod-network.sh status   say what is set up
@@ -54,6 +55,8 @@ sample_pod_ips() {
 }
 
 # ----------------------------------------------------------------------------------------- build
+cmd_needs_build() { [[ ! -x "$BIN" ]]; }
+
 cmd_build() {
   [[ -x "$BIN" ]] && return 0
   command -v go >/dev/null 2>&1 || fail "Go is needed to build pod-http once (scripts/cluster/pod-http)"
@@ -216,5 +219,6 @@ cmd_status() {
 
 case "${1:-}" in
   build | up | down | status) "cmd_$1" ;;
+  needs-build) cmd_needs_build ;;
   *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

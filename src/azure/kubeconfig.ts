@@ -12,6 +12,11 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { Settings } from '../settings.js';
 import type { ArmClient, ClusterRef } from './arm.js';
 import { AzureError } from './errors.js';
+import { InputError } from '../inputs.js';
+import { kubeconfigSecrets } from '../redact.js';
+
+/** core.setSecret: registers a value with the runner's log masking. */
+type Mask = (value: string) => void;
 
 type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];
 
@@ -43,10 +48,19 @@ export interface ResourceManagerAccess {
 export async function resolveClusterAccess(
   settings: Settings,
   connectAzure: () => ResourceManagerAccess,
+  mask: Mask = () => {},
 ): Promise<ClusterAccess> {
   if (settings.kubeconfig) {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(settings.kubeconfig);
+    const kubeConfig = loadKubeconfig(settings.kubeconfig, (problem) => {
+      throw new InputError([
+        {
+          input: 'kubeconfig',
+          problem: `does not load as a kubeconfig (${problem})`,
+          expected: 'the content of a kubeconfig file (YAML with clusters, users and contexts)',
+        },
+      ]);
+    });
+    maskKubeConfigCredentials(kubeConfig, mask);
     return {
       kubeConfig,
       source: 'input',
@@ -66,11 +80,12 @@ export async function resolveClusterAccess(
       arm,
       credential,
       { subscriptionId, resourceGroup, clusterName },
-      { admin, aksServerAppId },
+      { admin, aksServerAppId, mask },
     );
   }
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
+  maskKubeConfigCredentials(kubeConfig, mask);
   if (isClientNodeFallback(kubeConfig)) {
     throw new AzureError('No cluster is configured.', {
       operation: 'cluster access',
@@ -88,27 +103,27 @@ export async function kubeConfigFromResourceManager(
   arm: ArmClient,
   credential: TokenCredential,
   cluster: ClusterRef,
-  options: { admin: boolean; aksServerAppId: string },
+  options: { admin: boolean; aksServerAppId: string; mask?: Mask },
 ): Promise<ClusterAccess> {
+  const mask = options.mask ?? (() => {});
   const kubeconfigs = await arm.listClusterCredential(cluster, options.admin);
   const operation = `${options.admin ? 'listClusterAdminCredential' : 'listClusterUserCredential'} on managedClusters/${cluster.clusterName}`;
   if (!kubeconfigs[0]?.value) {
     throw new AzureError(`${operation} returned no kubeconfig.`, { operation });
   }
-  const kubeConfig = new KubeConfig();
-  try {
-    kubeConfig.loadFromString(Buffer.from(kubeconfigs[0].value, 'base64').toString('utf8'));
-  } catch (error) {
-    throw new AzureError(
-      `${operation} returned a kubeconfig that does not parse: ${(error as Error).message}`,
-      { operation },
-    );
-  }
+  const text = Buffer.from(kubeconfigs[0].value, 'base64').toString('utf8');
+  for (const secret of kubeconfigSecrets(text)) mask(secret);
+  const kubeConfig = loadKubeconfig(text, (problem) => {
+    throw new AzureError(`${operation} returned a kubeconfig that does not load (${problem})`, {
+      operation,
+    });
+  });
+  maskKubeConfigCredentials(kubeConfig, mask);
 
   const entraUsers = kubeConfig.users.filter(isEntraUser);
   let signIn = options.admin ? 'cluster admin (local account)' : 'cluster user (local account)';
   if (entraUsers.length > 0) {
-    const tokens = new AksTokenSource(credential, `${options.aksServerAppId}/.default`);
+    const tokens = new AksTokenSource(credential, `${options.aksServerAppId}/.default`, mask);
     const firstToken = await tokens.get(); // fail here, with context, rather than on the first API call
     const replaced = new Set<User>();
     const users = kubeConfig.users.map((user) => {
@@ -133,6 +148,39 @@ export async function kubeConfigFromResourceManager(
   };
 }
 
+/**
+ * Loads kubeconfig text. A parse error is reported by line and column only: the YAML parser's
+ * own message quotes the surrounding lines, which hold the token.
+ */
+function loadKubeconfig(text: string, refuse: (problem: string) => never): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromString(text);
+  } catch (error) {
+    const mark = (error as { mark?: { line?: number; column?: number } }).mark;
+    const message = error instanceof Error ? error.message : '';
+    if (mark && typeof mark.line === 'number') {
+      refuse(`YAML error at line ${mark.line + 1}, column ${(mark.column ?? 0) + 1}`);
+    }
+    // client-node's own checks name a field, never a value.
+    refuse(
+      /^(clusters|users|contexts)\[[0-9]+\][\w.]* is missing$/.test(message) ? message : 'not a kubeconfig',
+    );
+  }
+  return kubeConfig;
+}
+
+/** Registers every credential of the kubeconfig's users with the runner's log masking. */
+function maskKubeConfigCredentials(kubeConfig: KubeConfig, mask: Mask): void {
+  for (const user of kubeConfig.users) {
+    for (const value of [user.token, user.password, user.keyData]) if (value) mask(value);
+    const config = (user.authProvider as { config?: Record<string, unknown> } | undefined)?.config ?? {};
+    for (const [key, value] of Object.entries(config)) {
+      if (/token|secret/i.test(key) && typeof value === 'string' && value) mask(value);
+    }
+  }
+}
+
 /** A user that would run kubelogin: the exec plugin, or the retired `azure` auth-provider. */
 export function isEntraUser(user: User): boolean {
   const command: unknown = (user.exec as { command?: unknown } | undefined)?.command;
@@ -148,6 +196,7 @@ class AksTokenSource {
   constructor(
     private readonly credential: TokenCredential,
     private readonly scope: string,
+    private readonly mask: Mask,
   ) {}
 
   async get(): Promise<string> {
@@ -169,6 +218,7 @@ class AksTokenSource {
         operation: 'AKS cluster token',
       });
     }
+    this.mask(token.token);
     return token;
   }
 }

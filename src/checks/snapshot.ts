@@ -1,7 +1,7 @@
 // The snapshot reader: collectSnapshot reads every object the checks need through the API, in
 // parallel, each once, and keeps only what the judges use. Secret data never leaves this file: the
 // pull secret is summarised to hosts and usernames, and log tails, bodies and API messages pass
-// through redactSecrets (defined here; the judges use it for event messages too).
+// through redactSecrets (src/redact.ts, the action's one redaction).
 
 import type {
   AppsV1Api,
@@ -18,6 +18,7 @@ import type {
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
+import { redactSecrets } from '../redact.js';
 import type { Settings } from '../settings.js';
 import { pickRefresherLogTarget, type RefresherLogTarget } from './jobs.js';
 import { newest, toDate } from './time.js';
@@ -230,15 +231,6 @@ function apiErrorMessage(error: unknown): string {
 function bodyText(body: unknown): string {
   const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
   return redactSecrets(text.trim()).slice(0, BODY_LIMIT);
-}
-
-/** Drop anything token-like before it can reach evidence (a refresher that echoes its token). */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(/ya29\.[\w.-]+/g, 'ya29.***')
-    .replace(/eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, '***jwt***')
-    .replace(/(--docker-password[= ])\S+/g, '$1***')
-    .replace(/("(?:password|auth|access_token|accessToken|token)"\s*:\s*")[^"]*"/g, '$1***"');
 }
 
 function isOwnedByCronJob(job: V1Job, cronJobName: string): boolean {

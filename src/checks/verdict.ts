@@ -6,7 +6,8 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { CheckResult } from '../check-result.js';
 import { findHint, formatHint } from '../hints.js';
-import { redactSecrets, type ClusterSnapshot, type Observed } from './snapshot.js';
+import { redactSecrets } from '../redact.js';
+import type { ClusterSnapshot, Observed } from './snapshot.js';
 import { time } from './time.js';
 
 export type Check = Omit<CheckResult, 'id' | 'title'>;

@@ -2,6 +2,7 @@
 // scheduling, and Bifrost's own /health answer through the API server's service proxy.
 
 import type { V1Pod } from '@kubernetes/client-node';
+import { formatHint, hintById } from '../hints.js';
 import { STUCK_WAITING_REASONS } from '../kube.js';
 import type { Settings } from '../settings.js';
 import type { ClusterSnapshot } from './snapshot.js';
@@ -160,6 +161,8 @@ export function judgeGatewayHealth(snapshot: ClusterSnapshot, settings: Settings
   const answer = `GET ${health.path} → ${health.status}${health.body ? ` ${health.body}` : ''}`;
   const gatewayLogs = `kubectl logs deployment/${settings.names.deployment} -n ${settings.names.namespace}`;
   if (health.status === 200) return pass(answer);
+  // RBAC refused services/proxy (the built-in `view` role has none): not a network problem.
+  if (health.status === 403) return problem('fail', answer, formatHint(hintById('k8s-forbidden')));
   // A Kubernetes Status body means the API server answered for the gateway: it never reached it.
   const proxyRefusal = apiServerStatusMessage(health.body);
   if (proxyRefusal !== undefined) {

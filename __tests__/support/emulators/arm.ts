@@ -15,7 +15,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kubeconfigSecrets } from '../../../src/redact.js';
 import { readBody } from './http.js';
+import { registerSecret } from '../secret-scan.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const armFixtures = path.resolve(repoRoot, '__fixtures__/arm');
@@ -199,6 +201,8 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
           );
         }
         const kubeconfig = admin ? cluster.adminKubeconfig : cluster.userKubeconfig;
+        for (const secret of kubeconfigSecrets(kubeconfig ?? ''))
+          registerSecret(secret, 'Resource Manager kubeconfig');
         return send(200, {
           kubeconfigs: kubeconfig
             ? [

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { RecordedEntraRequest } from './entra.js';
 import type { ForcedFailure } from './gcp.js';
 import { decodeJwtClaims, readBody, sendJson } from './http.js';
+import { registerSecret } from '../secret-scan.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const entraFixtures = path.resolve(repoRoot, '__fixtures__/entra');
@@ -184,6 +185,7 @@ export async function startEntraTokenEmulator(
       sub: principalId,
       tid: options.tenantId,
     });
+    registerSecret(accessToken, 'Entra emulator managed-identity token');
     return [
       200,
       JSON.stringify({

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJwtClaims, readBody } from './http.js';
+import { registerSecret } from '../secret-scan.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const entraFixtures = path.resolve(repoRoot, '__fixtures__/entra');
@@ -177,6 +178,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     }
     const token =
       options.fixedTokens?.[form.scope ?? ''] ?? `entra-emulator.${randomBytes(18).toString('base64url')}`;
+    registerSecret(token, `Entra emulator token for ${form.scope ?? 'no scope'}`);
     issued.push({
       token,
       clientId: client.clientId,

@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJwtClaims, readBody, sendJson } from './http.js';
+import { registerSecret } from '../secret-scan.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const gcpFixtures = path.resolve(repoRoot, '__fixtures__/gcp');
@@ -192,6 +193,7 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
     }
     const accessToken = `emu-sts.${randomBytes(24).toString('base64url')}`;
     federatedTokens.add(accessToken);
+    registerSecret(accessToken, 'STS emulator federated token');
     return [
       200,
       JSON.stringify({
@@ -230,6 +232,7 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
     const lifetimeSeconds = Number(/^(\d+)s$/.exec(body.lifetime ?? '3600s')?.[1] ?? 3600);
     const accessToken = `emu-ya29.${randomBytes(32).toString('base64url')}`;
     issuedAccessTokens.push(accessToken);
+    registerSecret(accessToken, 'IAM emulator access token');
     const expiresAt = new Date(Date.now() + lifetimeSeconds * 1000);
     tokenInfo.set(accessToken, { serviceAccount: email, expiresAt });
     const expireTime = rfc3339Seconds(expiresAt);
