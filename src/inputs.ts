@@ -90,6 +90,9 @@ export const INPUT_DEFAULTS = {
   'max-age': '14d',
   'dry-run': 'false',
   'github-token': '',
+  // preflight (issue 10)
+  preflight: 'true',
+  'pin-digest': 'false',
 } as const;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -583,6 +586,16 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
 
   const preview = readPreviewSettings(inputs, env, mode, names.namespace);
   const sweep = readSweepSettings(inputs, env, mode);
+  const preflight: Settings['preflight'] = {
+    enabled: inputs.boolean('preflight'),
+    pinDigest: inputs.boolean('pin-digest'),
+  };
+  if (preflight.pinDigest && !preflight.enabled)
+    inputs.report(
+      'pin-digest',
+      'is true but `preflight` is false',
+      'preflight: true (the digest comes from it)',
+    );
 
   if (inputs.problems.length > 0) throw new InputError(inputs.problems);
   return {
@@ -592,6 +605,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Settin
     workload,
     azure,
     control,
+    preflight,
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(preview ? { preview } : {}),
     ...(sweep ? { sweep } : {}),

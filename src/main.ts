@@ -100,12 +100,15 @@ export async function run(
       if (settings.mode === 'deploy') {
         if (settings.azure.manageFederatedCredential)
           await ensureFederatedCredential(core, settings, arm, report);
-        await deploy(core, kube, settings, objects, report, deadline, now());
+        const { preflightBeforeDeploy } = await import('./preflight.js');
+        const toApply = await preflightBeforeDeploy(core, kube, settings, objects, report);
+        await deploy(core, kube, settings, toApply, report, deadline, now());
       }
       const { checks, azureFacts, apiRequests } = await group(core, 'Verify', () =>
         verify(kube, settings, arm, now()),
       );
-      report.checks = checks;
+      const { preflightVerifyChecks } = await import('./preflight.js');
+      report.checks = [...(await preflightVerifyChecks(core, kube, settings, report)), ...checks];
       report.checkApiRequests = apiRequests;
       report.issuerUrl = bifrostTeamDetails(settings, azureFacts).issuerUrl;
       const failed = report.checks.filter((c) => c.status === 'fail');
@@ -152,8 +155,16 @@ async function deploy(
     );
   }
 
+  const appliedByPreflight = report.applied; // a first deploy's Namespace and ServiceAccount
+  // First deploy: the Deployment waits for the initial refresh, so its first pull has credentials
+  // (a kubelet would otherwise back off for minutes after a pull without the Secret).
+  const afterRefresh = pullSecret ? [] : objects.filter((o) => o.kind === 'Deployment');
   const { applied, live } = await group(core, 'Apply manifests', async () => {
-    const result = await kube.applyAll(objects, control.forceConflicts);
+    const first = objects.filter((o) => !afterRefresh.includes(o));
+    const result = await kube.applyAll(first, control.forceConflicts);
+    result.applied = result.applied.map(
+      (a) => appliedByPreflight.find((p) => p.kind === a.kind && p.name === a.name) ?? a,
+    );
     for (const a of result.applied)
       core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
     return result;
@@ -188,6 +199,13 @@ async function deploy(
         detail: `Job ${jobName} completed; pull secret expires ${report.pullSecretExpiresAt ?? 'at an unknown time'}`,
       });
     });
+  }
+
+  if (afterRefresh.length > 0) {
+    const { applied: later } = await kube.applyAll(afterRefresh, control.forceConflicts);
+    for (const a of later)
+      core.info(`${a.kind} ${a.namespace}/${a.name} ${a.action} (after the pull secret)`);
+    report.applied.push(...later);
   }
 
   if (!control.wait) {

@@ -3,6 +3,7 @@
 import type * as actionsCore from '@actions/core';
 import type { CheckResult } from './check-result.js';
 import type { AppliedObject } from './kube.js';
+import type { PreflightResult } from './preflight.js';
 
 export type Core = Pick<
   typeof actionsCore,
@@ -53,6 +54,12 @@ export interface RunReport {
     kept: { namespace: string; pr: number; reason: string }[];
   };
   failure?: ActionFailure;
+  /** The identity chain walked from the runner (src/preflight.ts). */
+  preflight?: PreflightResult;
+  /** The image's manifest digest the preflight read; with `pin-digest` also in `image`. */
+  imageDigest?: string;
+  /** The image by tag, when `pin-digest` replaced `image` with the digest. */
+  imageTag?: string;
 }
 
 export function setOutputs(core: Core, report: RunReport): void {
@@ -66,6 +73,7 @@ export function setOutputs(core: Core, report: RunReport): void {
     'pull-secret-expires-at': report.pullSecretExpiresAt,
     'manifests-path': report.manifestsPath,
     'preview-url': report.preview?.url,
+    'image-digest': report.imageDigest,
     applied: JSON.stringify(report.applied),
     report: JSON.stringify(reportJson(report)),
   };
@@ -93,6 +101,14 @@ export function reportJson(report: RunReport) {
     applied: report.applied,
     phases: report.phases,
     pullSecretExpiresAt: report.pullSecretExpiresAt ?? null,
+    imageDigest: report.imageDigest ?? null,
+    preflight: report.preflight
+      ? {
+          hops: report.preflight.hops,
+          requests: report.preflight.requests,
+          durationMs: report.preflight.durationMs,
+        }
+      : null,
     stats: { checkApiRequests: report.checkApiRequests ?? null },
     ...(report.preview ? { preview: report.preview } : {}),
     ...(report.sweep ? { sweep: report.sweep } : {}),
@@ -136,6 +152,14 @@ export async function writeSummary(core: Core, report: RunReport): Promise<void>
   summary.addTable([
     [{ data: 'Namespace', header: true }, { data: report.namespace }],
     ...(report.image ? [[{ data: 'Image', header: true }, { data: code(report.image) }]] : []),
+    ...(report.imageDigest
+      ? [
+          [
+            { data: 'Image digest', header: true },
+            { data: `${code(report.imageTag ?? report.image ?? '')} → ${code(report.imageDigest)}` },
+          ],
+        ]
+      : []),
     [{ data: 'Tenant ID', header: true }, { data: code(report.tenantId) }],
     [{ data: 'Managed identity client ID', header: true }, { data: code(report.clientId) }],
     ...(report.issuerUrl

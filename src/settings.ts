@@ -108,6 +108,12 @@ export interface ControlSettings {
   runAttempt: string; // GITHUB_RUN_ATTEMPT
 }
 
+/** Preflight of the identity chain from the runner (src/preflight.ts). */
+export interface PreflightSettings {
+  enabled: boolean;
+  pinDigest: boolean; // render the Deployment with image@sha256:… from the preflight
+}
+
 export interface Settings {
   mode: Mode;
   names: Names;
@@ -115,6 +121,7 @@ export interface Settings {
   workload: WorkloadSettings;
   azure: AzureSettings;
   control: ControlSettings;
+  preflight: PreflightSettings;
   /** Kubeconfig text from the `kubeconfig` input; else KUBECONFIG / Resource Manager. */
   kubeconfig?: string;
   /** A pull-request preview (`preview` input; src/preview.ts); always set in `teardown`. */

@@ -561,6 +561,7 @@ describe('Azure-side checks in verify mode, entra federation', () => {
       namespace,
       config: BIFROST_CONFIG,
       timeout: '120s',
+      preflight: 'false', // no test registry here (__tests__/e2e/registry.test.ts has one)
       ...azureInputs(azure, CLUSTER),
     };
     deploy = await run('deploy');

@@ -86,8 +86,8 @@ describe('deploy into a fresh namespace', () => {
       'RoleBinding/secret-manager-binding',
       'Secret/bifrost-config',
       'CronJob/refresh-ar-secret',
-      'Deployment/bifrost',
       'Service/bifrost',
+      'Deployment/bifrost', // after the initial refresh wrote the pull secret
     ]);
     // The namespace existed already (the test made it): SSA adds our labels to it.
     expect(applied.slice(1).every((a) => a.action === 'created')).toBe(true);

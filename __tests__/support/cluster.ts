@@ -6,17 +6,7 @@ import path from 'node:path';
 import { afterAll } from '@jest/globals';
 import { CoreV1Api, KubeConfig, Watch, type KubernetesObject } from '@kubernetes/client-node';
 
-/** Pod annotations that the cluster's kwok stages act on (see scripts/cluster/README.md). */
-export const TEST_ANNOTATIONS = {
-  /** The Running pod fails: container terminated, reason Error, this message, phase Failed. */
-  fail: 'bifrost-aks.test/fail',
-  /** Exit code of a failing container (default "1"). */
-  exitCode: 'bifrost-aks.test/exit-code',
-  /** The pod never starts: ErrImagePull then ImagePullBackOff, Warning `Failed` event with this message. */
-  imagePullError: 'bifrost-aks.test/image-pull-error',
-  /** Absolute path of the file (CRI log format) served as the pod's log; see writePodLog. */
-  logFile: 'bifrost-aks.test/log-file',
-} as const;
+export { TEST_ANNOTATIONS } from './test-annotations.js';
 
 /** The name of the node kwok simulates. */
 export const NODE_NAME = 'kwok-node-0';

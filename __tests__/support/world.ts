@@ -18,6 +18,9 @@ import {
   TENANT_ID,
 } from './fixtures.js';
 import { HOST_EXECUTOR_IMAGE, startHostExecutor, type HostExecutor } from './host-executor.js';
+import { createTestCa, type TestCa } from './emulators/test-ca.js';
+import { startTestRegistry, type TestRegistry } from './registry.js';
+import { startPullWebhook, type PullWebhook } from './pull-webhook.js';
 
 /** The identities (fixtures.ts) under the e2e suites' names. */
 export const IDS = {
@@ -36,6 +39,10 @@ export interface World {
   namespace: string;
   gcp: GcpEmulator;
   executor: HostExecutor;
+  /** With `{ registry: true }`: the test registry holding the gateway image (tag v1.4.2). */
+  registry?: { server: TestRegistry; ca: TestCa; repository: string; digest: string };
+  /** With `{ pulls: true }`: gateway pods' pulls decided by that registry (pull-webhook.ts). */
+  pulls?: PullWebhook;
   /** The inputs of a healthy deploy into this world's namespace. */
   inputs: Record<string, string>;
   run(inputs?: Record<string, string>, options?: Omit<RunOptions, 'inputs'>): Promise<ActionRun>;
@@ -49,8 +56,18 @@ function env(name: string): string {
   return value;
 }
 
+export interface WorldOptions {
+  /** Start a real registry (docker-registry, __tests__/support/registry.ts) with the image, and
+   * run the preflight against it. Without it the world's runs set `preflight: false` (the
+   * registry host would be Artifact Registry, which tests never reach). */
+  registry?: boolean;
+  /** Also decide image pulls of new pods in the namespace by a real request to that registry
+   * with the pod's imagePullSecrets (__tests__/support/pull-webhook.ts). Needs `registry`. */
+  pulls?: boolean;
+}
+
 /** `namespace` must exist (tests: newNamespace; the local demo: the action creates it). */
-export async function startWorld(namespace: string): Promise<World> {
+export async function startWorld(namespace: string, options: WorldOptions = {}): Promise<World> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(env('KUBECONFIG'));
   const gcp = await startGcpEmulator({
@@ -73,21 +90,46 @@ export async function startWorld(namespace: string): Promise<World> {
     namespace,
     config: BIFROST_CONFIG,
     timeout: '120s',
+    preflight: 'false',
   };
+  let registry: World['registry'];
+  if (options.registry) {
+    const ca = createTestCa();
+    const server = await startTestRegistry({ ca, gcp, location: IDS.region });
+    const repository = `${IDS.gcpProject}/${IDS.hubSlug}/bifrost`;
+    const { digest } = await server.seed(repository, inputs['image-tag']);
+    registry = { server, ca, repository, digest };
+    Object.assign(inputs, { 'registry-host': server.host, preflight: 'true' });
+  }
+  const pulls =
+    registry && options.pulls
+      ? await startPullWebhook({ kubeConfig, namespace, ca: registry.ca, registryHost: registry.server.host })
+      : undefined;
   return {
     namespace,
     gcp,
     executor,
+    registry,
+    pulls,
     inputs,
-    run: (extra = {}, options = {}) =>
+    run: (extra = {}, runOptions = {}) =>
       runAction({
-        ...options,
+        ...runOptions,
         inputs: { ...inputs, ...extra },
-        env: { KUBECONFIG: process.env.KUBECONFIG, ...options.env },
+        env: {
+          KUBECONFIG: process.env.KUBECONFIG,
+          ...(registry ? { NODE_EXTRA_CA_CERTS: registry.ca.caFile } : {}),
+          ...runOptions.env,
+        },
       }),
     close: async () => {
       executor.stop();
+      await pulls?.close();
       await gcp.close();
+      if (registry) {
+        await registry.server.close();
+        registry.ca.cleanup();
+      }
     },
   };
 }

@@ -55,6 +55,15 @@ export interface GcpEmulatorOptions {
   /** The service account the federated principal may impersonate; any other gets the real
    * 403 `iam.serviceAccounts.getAccessToken` denied body. */
   allowedServiceAccount: string;
+  /** Service accounts holding roles/artifactregistry.reader on the hub's repository (read by the
+   * test registry's token service, __tests__/support/registry.ts). Default: `[allowedServiceAccount]`. */
+  registryReaders?: string[];
+}
+
+/** What IAM knows about an access token it issued. */
+export interface IssuedAccessToken {
+  serviceAccount: string;
+  expiresAt: Date;
 }
 
 export type GcpService = 'sts' | 'iam';
@@ -88,6 +97,14 @@ export interface GcpEmulator {
   requests: RecordedGcpRequest[];
   /** Access tokens IAM issued, newest last: for asserting what landed in the pull secret. */
   issuedAccessTokens: string[];
+  /** The service account and expiry of an access token this IAM issued; undefined for any other. */
+  accessTokenInfo(token: string): IssuedAccessToken | undefined;
+  /** Whether the service account holds the Artifact Registry reader role (`registryReaders`). */
+  isRegistryReader(serviceAccount: string): boolean;
+  /** Grants or revokes the reader role, e.g. to reproduce a 403 from the registry. */
+  setRegistryReaders(serviceAccounts: string[]): void;
+  /** Makes every access token issued so far expired (an old pull secret). */
+  expireAccessTokens(): void;
   /** Answer every request to `service` with this body until cleared with `null`. */
   setFailure(service: GcpService, failure: ForcedFailure | null): void;
   close(): Promise<void>;
@@ -121,6 +138,8 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
   const allowedAudiences = options.allowedSubjectAudiences ?? ['api://AzureADTokenExchange'];
   const requests: RecordedGcpRequest[] = [];
   const issuedAccessTokens: string[] = [];
+  const tokenInfo = new Map<string, IssuedAccessToken>();
+  let registryReaders = new Set(options.registryReaders ?? [options.allowedServiceAccount]);
   const federatedTokens = new Set<string>();
   const failures = new Map<GcpService, ForcedFailure>();
 
@@ -214,7 +233,9 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
     const accessToken = `emu-ya29.${randomBytes(32).toString('base64url')}`;
     issuedAccessTokens.push(accessToken);
     registerSecret(accessToken, 'IAM emulator access token');
-    const expireTime = rfc3339Seconds(new Date(Date.now() + lifetimeSeconds * 1000));
+    const expiresAt = new Date(Date.now() + lifetimeSeconds * 1000);
+    tokenInfo.set(accessToken, { serviceAccount: email, expiresAt });
+    const expireTime = rfc3339Seconds(expiresAt);
     return [200, JSON.stringify({ accessToken, expireTime })];
   }
 
@@ -260,6 +281,15 @@ export async function startGcpEmulator(options: GcpEmulatorOptions): Promise<Gcp
     impersonationUrl: (email) => `${base}/v1/projects/-/serviceAccounts/${email}:generateAccessToken`,
     requests,
     issuedAccessTokens,
+    accessTokenInfo: (token) => tokenInfo.get(token),
+    isRegistryReader: (serviceAccount) => registryReaders.has(serviceAccount),
+    setRegistryReaders(serviceAccounts) {
+      registryReaders = new Set(serviceAccounts);
+    },
+    expireAccessTokens() {
+      const past = new Date(Date.now() - 1000);
+      for (const info of tokenInfo.values()) info.expiresAt = past;
+    },
     setFailure(service, failure) {
       if (failure) failures.set(service, failure);
       else failures.delete(service);
