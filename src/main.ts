@@ -17,8 +17,10 @@ import type { CheckResult } from './check-result.js';
 import { collectSnapshot, evaluateChecks } from './checks.js';
 import { findHint, formatHint, hintById } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
-import type { AppliedObject, JobOutcome, RolloutOutcome } from './kube.js';
-import { ApplyConflictError, formatEvents, KubeClient, KubeError } from './kube.js';
+import type { AppliedObject, JobWaitResult, RolloutOutcome } from './kube.js';
+import { ApplyConflictError, formatEvents, KubeClient } from './kube.js';
+import { KubeError } from './kube-errors.js';
+import { RetryPolicy, ServiceUnreachableError } from './retry.js';
 import { render, toYamlStream } from './render.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import type { Core, RunReport } from './report.js';
@@ -58,7 +60,21 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
     phases: [],
     checks: [],
   };
-  const deadline = AbortSignal.timeout(settings.control.timeoutSeconds * 1000);
+  // The run ends at `timeout` or when the workflow is cancelled (the runner sends SIGINT, then
+  // SIGTERM): either aborts every watch, wait and call through one signal.
+  const timeoutMs = settings.control.timeoutSeconds * 1000;
+  const timedOut = AbortSignal.timeout(timeoutMs);
+  const cancellation = onCancel();
+  const deadline = AbortSignal.any([timedOut, cancellation.signal]);
+  const policy = new RetryPolicy({ deadline: Date.now() + timeoutMs, signal: deadline });
+  let phase = 'Connecting to the cluster';
+  const tracked: typeof core = {
+    ...core,
+    startGroup: (name: string) => {
+      phase = name;
+      core.startGroup(name);
+    },
+  };
   try {
     const { objects, warnings } = render(settings);
     report.warnings.push(...warnings);
@@ -74,14 +90,19 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
         credential: connect().login.credential,
       }));
       core.info(`Cluster: ${access.description}`);
-      const kube = new KubeClient(access.kubeConfig, settings.control.fieldManager);
+      const kube = new KubeClient(
+        access.kubeConfig,
+        settings.control.fieldManager,
+        policy,
+        runMarker(settings),
+      );
       const arm = hasAzureAccess(settings) ? connect().arm : undefined;
       if (settings.mode === 'deploy') {
         if (settings.azure.manageFederatedCredential)
-          await ensureFederatedCredential(core, settings, arm, report);
-        await deploy(core, kube, settings, objects, report, deadline);
+          await ensureFederatedCredential(tracked, settings, arm, report);
+        await deploy(tracked, kube, settings, objects, report, deadline);
       }
-      const { checks, azureFacts, apiRequests } = await group(core, 'Verify', () =>
+      const { checks, azureFacts, apiRequests } = await group(tracked, 'Verify', () =>
         verify(kube, settings, arm, now()),
       );
       report.checks = checks;
@@ -96,13 +117,57 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
       }
     }
   } catch (error) {
-    report.failure = asFailure(error, deadline, settings);
+    report.failure = cancellation.signal.aborted
+      ? cancelled(phase, report)
+      : asFailure(error, timedOut, settings);
+  } finally {
+    cancellation.dispose();
   }
+  report.retries = policy.retries;
   setOutputs(core, report);
   annotate(core, report);
   // Runners without job summaries (older GHES, local runs) lack the file: the log says it all.
   if (env.GITHUB_STEP_SUMMARY) await writeSummary(core, report);
   if (report.failure) core.setFailed(`${report.failure.title}: ${report.failure.message}`);
+  // Whatever a cancelled run left open (a socket closing, a timer) must not keep the runner waiting.
+  if (cancellation.signal.aborted) setTimeout(() => process.exit(1), 300).unref();
+}
+
+/** The run's own cancellation: SIGINT/SIGTERM abort `signal` (with a CancelledError) until disposed. */
+function onCancel(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const handler = (name: NodeJS.Signals) => {
+    const error = new Error(`received ${name}`);
+    error.name = 'CancelledError';
+    controller.abort(error);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+function cancelled(phase: string, report: RunReport): ActionFailure {
+  const done = report.phases.filter((p) => p.status === 'succeeded').map((p) => `${p.name}: ${p.detail}`);
+  const applied = report.applied.length
+    ? [`Applied before the cancellation: ${applySummary(report.applied)} (listed under Applied objects).`]
+    : ['Nothing was applied in this run before the cancellation.'];
+  return new ActionFailure(
+    `Cancelled during ${phase}`,
+    `The workflow was cancelled during ${phase}; the run stopped its watches and calls.`,
+    [...applied, ...done.map((d) => `Done: ${d}`)],
+    'Re-run the workflow: server-side apply and the refresh Job are safe to repeat, and the next run completes what this one started.',
+  );
+}
+
+/** The run (id-attempt) that marks the initial Job it creates, so a retried create adopts it. */
+function runMarker({ control }: Settings): string {
+  return `${control.runId}-${control.runAttempt}`;
 }
 
 async function deploy(
@@ -194,7 +259,7 @@ async function refreshFailure(
   kube: KubeClient,
   settings: Settings,
   jobName: string,
-  outcome: JobOutcome,
+  outcome: JobWaitResult,
 ): Promise<ActionFailure> {
   const { namespace } = settings.names;
   const pods = await kube.jobPods(namespace, jobName);
@@ -337,6 +402,15 @@ function applySummary(applied: AppliedObject[]): string {
 
 function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
   if (error instanceof ActionFailure) return error;
+  if (error instanceof ServiceUnreachableError) {
+    const hint = findHint(error.message);
+    return new ActionFailure(
+      `${error.message.split(' at ')[0]}`,
+      error.message,
+      [`${error.attempts} attempt(s); last: ${error.lastProblem}`],
+      hint && formatHint(hint),
+    );
+  }
   if (error instanceof ApplyConflictError) {
     return new ActionFailure(
       'Field conflict',

@@ -3,6 +3,7 @@
 import type * as actionsCore from '@actions/core';
 import type { CheckResult } from './check-result.js';
 import type { AppliedObject } from './kube.js';
+import type { Service } from './retry.js';
 
 export type Core = Pick<
   typeof actionsCore,
@@ -53,6 +54,8 @@ export interface RunReport {
   checks: CheckResult[];
   /** Kubernetes API requests the checks made (they read each object once, in parallel). */
   checkApiRequests?: number;
+  /** Calls repeated by the retry policy (src/retry.ts), by service. */
+  retries?: Partial<Record<Service, number>>;
   failure?: ActionFailure;
 }
 
@@ -93,7 +96,7 @@ export function reportJson(report: RunReport) {
     applied: report.applied,
     phases: report.phases,
     pullSecretExpiresAt: report.pullSecretExpiresAt ?? null,
-    stats: { checkApiRequests: report.checkApiRequests ?? null },
+    stats: { checkApiRequests: report.checkApiRequests ?? null, retries: report.retries ?? {} },
   };
 }
 
@@ -144,6 +147,9 @@ export async function writeSummary(core: Core, report: RunReport): Promise<void>
       : []),
     ...(report.manifestsPath
       ? [[{ data: 'Manifests', header: true }, { data: code(report.manifestsPath) }]]
+      : []),
+    ...(retriesText(report)
+      ? [[{ data: 'Retried calls', header: true }, { data: retriesText(report) }]]
       : []),
   ]);
   if (report.failure) {
@@ -211,6 +217,14 @@ export async function group<T>(core: Core, name: string, body: () => Promise<T>)
   } finally {
     core.endGroup();
   }
+}
+
+/** "kubernetes 3, entra 1" — transient failures the retry policy rode out. */
+function retriesText(report: RunReport): string {
+  return Object.entries(report.retries ?? {})
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([service, n]) => `${service} ${n}`)
+    .join(', ');
 }
 
 function code(text: string): string {
