@@ -442,7 +442,7 @@ export const HINTS: readonly Hint[] = [
 
   // ── A service that stayed down through every retry (src/retry.ts) ──────────────────────────
   {
-    id: 'api-server-unreachable',
+    id: 'k8s-api-unreachable',
     title: 'Kubernetes API server unreachable',
     match: /\bAPI server unreachable at\b/,
     fix:
@@ -453,7 +453,7 @@ export const HINTS: readonly Hint[] = [
       '`timeout` if the API server is only slow.',
   },
   {
-    id: 'resource-manager-unreachable',
+    id: 'arm-unreachable',
     title: 'Azure Resource Manager unreachable',
     match: /\bResource Manager unreachable at\b/,
     fix:
