@@ -7,6 +7,7 @@
 //     it fails without faults).
 // A run has the right verdict when its exit code, failure title and failed checks are those of the
 // same run without faults. Defaults: 30 deploys and 30 verifications at 10 %, 4 of each at 0 %.
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { ActionRun } from '../__tests__/support/action.js';
@@ -120,9 +121,10 @@ async function main(): Promise<void> {
   }).matchAll(/^export (\w+)=(.*)$/gm)) {
     process.env[match[1]] = match[2];
   }
-  const { newNamespace } = await import('../__tests__/support/cluster.js');
-  const healthy = await startWorld(await newNamespace('faults-healthy'));
-  const broken = await startWorld(await newNamespace('faults-broken'));
+  // The action creates the namespaces (as in `npm run bench`); they are deleted at the end.
+  const suffix = Date.now().toString(36);
+  const healthy = await startWorld(`faults-healthy-${suffix}`);
+  const broken = await startWorld(`faults-broken-${suffix}`);
   const brokenInputs = { 'gcp-service-account': 'not-allowed@acme-hub.iam.gserviceaccount.com' };
   try {
     // The verdicts without faults (and the installs the verifications judge).
@@ -169,6 +171,11 @@ async function main(): Promise<void> {
   } finally {
     await healthy.close();
     await broken.close();
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromDefault();
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    for (const name of [healthy.namespace, broken.namespace])
+      await core.deleteNamespace({ name }).catch(() => undefined);
   }
 }
 

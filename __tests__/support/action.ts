@@ -1,7 +1,7 @@
 // Runs the action the way GitHub does: `node dist/index.js` with INPUT_* variables and the
 // runner's files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP), then reads back what a user
 // would see: exit code, outputs, the job summary and the annotations.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,6 +31,8 @@ export interface RunOptions {
   inputs: Record<string, string>;
   env?: Record<string, string | undefined>;
   node?: string; // another node binary (e.g. Node 24)
+  /** Called with the started process, e.g. to signal it as a cancelled workflow does. */
+  onStarted?: (child: ChildProcessWithoutNullStreams) => void;
 }
 
 /** Every run's RUNNER_TEMP lives under one directory per process, removed when it exits. */
@@ -49,6 +51,7 @@ export async function runAction({
   inputs,
   env = {},
   node = process.execPath,
+  onStarted,
 }: RunOptions): Promise<ActionRun> {
   const runnerTemp = await mkdtemp(path.join(runnerTempRoot(), 'runner-'));
   const outputFile = path.join(runnerTemp, 'output.txt');
@@ -73,6 +76,7 @@ export async function runAction({
 
   const started = Date.now();
   const child = spawn(node, [path.join(repoRoot, 'dist/index.js')], { env: childEnv, cwd: runnerTemp });
+  onStarted?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
