@@ -2,7 +2,7 @@
 // client-node ApiException, the KubeError every Kubernetes call is reported as, and which errors
 // must not be turned into a finding (the run was cancelled or timed out, or the API server is
 // unreachable): those end the run as they are.
-import { ServiceUnreachableError } from './retry.js';
+import { endsTheRun } from './retry.js';
 
 /** An API call that failed, with what we were doing and what the server said. */
 export class KubeError extends Error {
@@ -48,13 +48,6 @@ export function serverMessage(error: unknown): string {
   const message = statusBody(error).message;
   if (typeof message === 'string') return message;
   return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-}
-
-/** Errors that end the run as they are: cancellation, the run's timeout, an unreachable API server. */
-export function endsTheRun(error: unknown): boolean {
-  if (error instanceof ServiceUnreachableError) return true;
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === 'TimeoutError' || name === 'AbortError' || name === 'CancelledError';
 }
 
 /** What we were doing + what the server said; errors that end the run pass through unchanged. */

@@ -13,9 +13,9 @@ import type {
   KubernetesObjectApi,
 } from '@kubernetes/client-node';
 import { AppsV1Api, BatchV1Api, CoreV1Api, PatchStrategy, Watch } from '@kubernetes/client-node';
-import { endsTheRun, statusBody, statusOf, wrap } from './kube-errors.js';
+import { statusBody, statusOf, wrap } from './kube-errors.js';
 import { makeApiClient, makeObjectApi } from './kube-http.js';
-import { RetryPolicy, ServiceUnreachableError } from './retry.js';
+import { endsTheRun, RetryPolicy, ServiceUnreachableError } from './retry.js';
 import { jobOutcome, rolloutStatus, stuckContainer, type JobOutcome, type StuckContainer } from './status.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';

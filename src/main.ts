@@ -84,7 +84,11 @@ export async function run({ core, env, now = () => new Date() }: Dependencies): 
       // Signs in to Azure only when something needs Resource Manager.
       let azure: AzureConnection | undefined;
       const connect = () =>
-        (azure ??= connectAzure(settings, { getIdToken: (audience) => core.getIDToken(audience), env }));
+        (azure ??= connectAzure(settings, {
+          getIdToken: (audience) => core.getIDToken(audience),
+          env,
+          policy,
+        }));
       const access = await resolveClusterAccess(settings, () => ({
         arm: connect().arm,
         credential: connect().login.credential,

@@ -70,6 +70,13 @@ export class ServiceUnreachableError extends Error {
   }
 }
 
+/** Errors that end the run as they are: cancellation, the run's timeout, a service that stayed down. */
+export function endsTheRun(error: unknown): boolean {
+  if (error instanceof ServiceUnreachableError) return true;
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError' || name === 'CancelledError';
+}
+
 /** The error code of a connection failure, looking through `cause` (undici, node-fetch). */
 export function errorCode(error: unknown): string | undefined {
   for (

@@ -58,7 +58,7 @@ describe('cancellation', () => {
     expect(run.exitCode).toBe(1);
     const r = report(run);
     expect(r.failure?.title).toBe('Cancelled during Initial refresh of the pull secret');
-    expect(r.failure?.evidence[0]).toMatch(/^Applied before the cancellation: \d+ created/);
+    expect(r.failure?.evidence[0]).toMatch(/^Applied before the cancellation: .*\d+ created/);
     expect(r.applied.length).toBeGreaterThan(0);
     expect(r.phases.map((p) => p.name)).toEqual(['Apply']);
     expect(run.summary).toContain('Cancelled during Initial refresh of the pull secret');
@@ -74,7 +74,7 @@ describe('cancellation', () => {
     const again = await world.run();
     expect(report(again).failure).toBeNull();
     expect(again.exitCode).toBe(0);
-  });
+  }, 400_000);
 
   it('mid-rollout: reports "Cancelled during Rollout"; a re-run with schedulable pods completes', async () => {
     // More CPU than the node has: the new pods stay Pending, so the rollout waits until cancelled.
@@ -96,7 +96,7 @@ describe('cancellation', () => {
     const again = await world.run();
     expect(report(again).failure).toBeNull();
     expect(again.exitCode).toBe(0);
-  });
+  }, 400_000);
 });
 
 /** Every object the action applied, as the API server holds it, without volatile fields. */
@@ -134,6 +134,7 @@ async function liveObjects(run: ActionRun, namespace: string): Promise<string[]>
 }
 
 describe('concurrent deploys', () => {
+  // Several deploys in a row: longer than the default test timeout on a loaded machine.
   it('two deploys of one namespace started together both pass; the objects are those of a single deploy', async () => {
     const single = await startWorld(await newNamespace('single'));
     const shared = await startWorld(await newNamespace('together'));
@@ -163,7 +164,7 @@ describe('concurrent deploys', () => {
       await single.close();
       await shared.close();
     }
-  });
+  }, 600_000);
 
   it('deploys into two namespaces at once do not disturb each other', async () => {
     const first = await startWorld(await newNamespace('pair-a'));
@@ -178,5 +179,5 @@ describe('concurrent deploys', () => {
       await first.close();
       await second.close();
     }
-  });
+  }, 600_000);
 });

@@ -18,7 +18,8 @@ import type {
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
-import { endsTheRun, serverMessage, statusOf } from '../kube-errors.js';
+import { serverMessage, statusOf } from '../kube-errors.js';
+import { endsTheRun } from '../retry.js';
 import type { Settings } from '../settings.js';
 import { pickRefresherLogTarget, type RefresherLogTarget } from './jobs.js';
 import { newest, toDate } from './time.js';
