@@ -2,6 +2,7 @@
 // checks. One small file per concern under ./azure/; this module wires them and re-exports.
 
 import type { Agent } from 'node:https';
+import type { RetryPolicy } from './retry.js';
 import type { Settings } from './settings.js';
 import { ArmClient } from './azure/arm.js';
 import { createAzureCredential, type AzureLogin, type IdTokenGetter } from './azure/credential.js';
@@ -26,6 +27,8 @@ export interface ConnectAzureDeps {
   env?: NodeJS.ProcessEnv;
   /** HTTPS agent for Entra and Resource Manager (tests: trusts the emulators' CA). */
   agent?: Agent;
+  /** The run's retry policy, for Resource Manager and Entra ID. */
+  policy?: RetryPolicy;
 }
 
 /** True when the inputs say where Azure resources live (else Azure-side checks are skipped). */
@@ -42,6 +45,7 @@ export function connectAzure(settings: Settings, deps: ConnectAzureDeps = {}): A
     resourceManagerUrl: settings.azure.resourceManagerUrl,
     credential: login.credential,
     agent: deps.agent,
+    policy: deps.policy,
   });
   return { login, arm };
 }

@@ -26,7 +26,7 @@ export {
   type PullSecretSummary,
   type RefresherLog,
 } from './checks/snapshot.js';
-export { jobOutcome, pickRefresherLogTarget, type RefresherLogTarget } from './checks/jobs.js';
+export { pickRefresherLogTarget, type RefresherLogTarget } from './checks/jobs.js';
 export { schedulePeriodMinutes } from './checks/schedule.js';
 export { CHECK_IDS, evaluateChecks, type CheckId } from './checks/evaluate.js';
 export { summariseEvents } from './checks/verdict.js';

@@ -461,6 +461,35 @@ export const HINTS: readonly Hint[] = [
     docs: 'https://aka.ms/ARMResourceNotFoundFix',
   },
 
+  // ── A service that stayed down through every retry (src/retry.ts) ──────────────────────────
+  {
+    id: 'k8s-api-unreachable',
+    title: 'Kubernetes API server unreachable',
+    match: /\bAPI server unreachable at\b/,
+    fix:
+      'Every try to reach the API server failed (connection refused or reset, 429, 5xx or no answer) until the retries ' +
+      'or the `timeout` ran out. Check that the cluster is running (`az aks show -g <rg> -n <cluster> --query ' +
+      'powerState`), that the runner can reach the address shown (a private cluster needs a self-hosted runner in its ' +
+      'network, or `az aks command invoke`), and whether the control plane is being upgraded; then re-run. Raise ' +
+      '`timeout` if the API server is only slow.',
+  },
+  {
+    id: 'arm-unreachable',
+    title: 'Azure Resource Manager unreachable',
+    match: /\bResource Manager unreachable at\b/,
+    fix:
+      'Every try to reach Resource Manager failed (connection refused or reset, 429, 5xx or no answer). Check ' +
+      "resource-manager-url / azure-environment, the runner's network access and https://azure.status.microsoft, then re-run.",
+  },
+  {
+    id: 'entra-unreachable',
+    title: 'Microsoft Entra ID unreachable',
+    match: /\bEntra ID unreachable at\b/,
+    fix:
+      'Every try to get a token from Entra ID failed (connection refused or reset, 429, 5xx or no answer). Check the ' +
+      "authority host (azure-environment), the runner's network access and https://azure.status.microsoft, then re-run.",
+  },
+
   // ── Generic Job failures: last, so a cause found in the logs wins ───────────────────────────
   {
     id: 'job-deadline-exceeded',

@@ -13,17 +13,19 @@ import type {
   V1ReplicaSet,
   V1Secret,
 } from '@kubernetes/client-node';
+import type { KubernetesObjectApi, Middleware as PromiseMiddleware } from '@kubernetes/client-node';
 import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
-  createConfiguration,
-  KubernetesObjectApi,
   PatchStrategy,
   ResponseContext,
-  ServerConfiguration,
   Watch,
 } from '@kubernetes/client-node';
+import { statusBody, statusOf, wrap } from './kube-errors.js';
+import { makeApiClient, makeObjectApi } from './kube-http.js';
+import { endsTheRun, RetryPolicy, ServiceUnreachableError } from './retry.js';
+import { jobOutcome, rolloutStatus, stuckContainer, type JobOutcome, type StuckContainer } from './status.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -53,19 +55,6 @@ interface ApplyAnswer {
   date: number;
 }
 
-/** An API call that failed, with what we were doing and what the server said. */
-export class KubeError extends Error {
-  constructor(
-    readonly operation: string,
-    readonly status: number | undefined,
-    readonly reason: string | undefined,
-    readonly serverMessage: string,
-  ) {
-    super(`${operation}: ${status ? `HTTP ${status} ` : ''}${reason ? `${reason}: ` : ''}${serverMessage}`);
-    this.name = 'KubeError';
-  }
-}
-
 export interface FieldConflict {
   field: string;
   manager: string;
@@ -86,35 +75,16 @@ export class ApplyConflictError extends Error {
   }
 }
 
-/** A pod stuck in a state that will not resolve by waiting. */
-export interface StuckPod {
-  pod: string;
-  container: string;
-  reason: string; // ImagePullBackOff, CreateContainerConfigError, …
-  message: string;
-}
-
-export type JobOutcome =
-  | { status: 'complete'; job: V1Job }
-  | { status: 'failed'; job: V1Job | undefined; reason: string; message: string }
-  | { status: 'stuck'; job: V1Job | undefined; stuck: StuckPod };
+/** How the wait for a Job ended (src/status.ts judges it), with the last Job seen. */
+export type JobWaitResult = Exclude<JobOutcome, { status: 'running' }> & { job: V1Job | undefined };
 
 export type RolloutOutcome =
   | { status: 'available'; deployment: V1Deployment }
   | { status: 'failed'; deployment: V1Deployment; reason: string; message: string }
-  | { status: 'stuck'; deployment: V1Deployment | undefined; stuck: StuckPod };
+  | { status: 'stuck'; deployment: V1Deployment | undefined; stuck: StuckContainer };
 
-/** Waiting reasons that mean "fix something", not "wait longer": the rollout watch stops on
- * them and the pods-healthy check fails on them, so deploy and verify agree. */
-export const STUCK_WAITING_REASONS = new Set([
-  'ImagePullBackOff',
-  'ErrImagePull',
-  'InvalidImageName',
-  'ErrImageNeverPull',
-  'CreateContainerConfigError',
-  'CreateContainerError',
-  'CrashLoopBackOff',
-]);
+/** On the initial Job: the run (id-attempt) that created it, so a retried create can adopt it. */
+export const CREATED_BY_RUN_ANNOTATION = 'bifrost.maximhq.dev/created-by-run';
 
 export class KubeClient {
   readonly core: CoreV1Api;
@@ -123,42 +93,37 @@ export class KubeClient {
   private readonly objects: KubernetesObjectApi;
   private readonly applyAnswers = new Map<string, ApplyAnswer>();
 
+  /** Every call goes through `policy` (src/kube-http.ts); watches reconnect under it. */
   constructor(
     readonly kubeConfig: KubeConfig,
     private readonly fieldManager: string,
+    readonly policy: RetryPolicy = new RetryPolicy(),
+    /** Marks the Jobs this run creates (CREATED_BY_RUN_ANNOTATION). */
+    private readonly runMarker = '',
   ) {
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.batch = kubeConfig.makeApiClient(BatchV1Api);
-    this.objects = this.objectsClient(kubeConfig);
+    this.core = makeApiClient(kubeConfig, CoreV1Api, policy);
+    this.apps = makeApiClient(kubeConfig, AppsV1Api, policy);
+    this.batch = makeApiClient(kubeConfig, BatchV1Api, policy);
+    this.objects = makeObjectApi(kubeConfig, policy, [this.applyAnswerMiddleware()]);
   }
 
-  /** The generic client, plus a response middleware that notes each answer's HTTP status: an
-   * apply answers 201 when it created the object, so no read per object is needed first. */
-  private objectsClient(kubeConfig: KubeConfig): KubernetesObjectApi {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('No active cluster!');
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: kubeConfig },
-      promiseMiddleware: [
-        {
-          pre: (context) => Promise.resolve(context),
-          post: async (response) => {
-            if (response.httpStatusCode !== 200 && response.httpStatusCode !== 201) return response;
-            const text = await response.body.text();
-            const uid = (safeJson(text) as KubernetesObject | undefined)?.metadata?.uid;
-            const date = Date.parse(response.headers.date ?? '');
-            if (uid) this.applyAnswers.set(uid, { status: response.httpStatusCode, date });
-            return new ResponseContext(response.httpStatusCode, response.headers, {
-              text: () => Promise.resolve(text),
-              binary: () => Promise.resolve(Buffer.from(text)),
-            });
-          },
-        },
-      ],
-    });
-    return new KubernetesObjectApi(configuration);
+  /** A response middleware that notes each answer's HTTP status: an apply answers 201 when it
+   * created the object, so no read per object is needed first. */
+  private applyAnswerMiddleware(): PromiseMiddleware {
+    return {
+      pre: (context) => Promise.resolve(context),
+      post: async (response) => {
+        if (response.httpStatusCode !== 200 && response.httpStatusCode !== 201) return response;
+        const text = await response.body.text();
+        const uid = (safeJson(text) as KubernetesObject | undefined)?.metadata?.uid;
+        const date = Date.parse(response.headers.date ?? '');
+        if (uid) this.applyAnswers.set(uid, { status: response.httpStatusCode, date });
+        return new ResponseContext(response.httpStatusCode, response.headers, {
+          text: () => Promise.resolve(text),
+          binary: () => Promise.resolve(Buffer.from(text)),
+        });
+      },
+    };
   }
 
   /** Server-side apply every object with our one field manager, tier by tier (APPLY_TIERS), the
@@ -249,7 +214,11 @@ export class KubeClient {
       metadata: {
         name: jobName,
         namespace,
-        annotations: { 'cronjob.kubernetes.io/instantiate': 'manual', ...template?.metadata?.annotations },
+        annotations: {
+          'cronjob.kubernetes.io/instantiate': 'manual',
+          ...template?.metadata?.annotations,
+          ...(this.runMarker ? { [CREATED_BY_RUN_ANNOTATION]: this.runMarker } : {}),
+        },
         labels: template?.metadata?.labels,
         ownerReferences: [
           {
@@ -266,48 +235,45 @@ export class KubeClient {
     try {
       return await this.batch.createNamespacedJob({ namespace, body, fieldManager: this.fieldManager });
     } catch (error) {
+      // A create retried after a lost answer finds the Job it made: ours (same run and attempt) is adopted.
+      if (statusOf(error) === 409 && this.runMarker) {
+        const existing = await this.batch
+          .readNamespacedJob({ name: jobName, namespace })
+          .catch(() => undefined);
+        if (existing?.metadata?.annotations?.[CREATED_BY_RUN_ANNOTATION] === this.runMarker) return existing;
+      }
       throw wrap(`create Job ${namespace}/${jobName} from CronJob ${cronJobName}`, error);
     }
   }
 
-  /** Watch the Job (and its pods) until it completes, fails, or a pod is stuck. */
-  async waitForJob(namespace: string, jobName: string, signal: AbortSignal): Promise<JobOutcome> {
+  /** Watch the Job (and its pods) until it completes, fails, or a pod is stuck (src/status.ts). */
+  async waitForJob(namespace: string, jobName: string, signal: AbortSignal): Promise<JobWaitResult> {
     let job: V1Job | undefined;
-    return watchUntil<JobOutcome>(
+    const pods = new Map<string, V1Pod>();
+    const judge = (): JobWaitResult | undefined => {
+      const outcome = jobOutcome(job, [...pods.values()]);
+      return outcome.status === 'running' ? undefined : { ...outcome, job };
+    };
+    return watchUntil<JobWaitResult>(
       this.kubeConfig,
+      this.policy,
       [
         {
           path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
           query: { fieldSelector: `metadata.name=${jobName}` },
           onEvent: (_type, object: V1Job) => {
             job = object;
-            const conditions = object.status?.conditions ?? [];
-            const isTrue = (type: string) => conditions.find((c) => c.type === type && c.status === 'True');
-            if (isTrue('Complete')) return { status: 'complete', job: object };
-            // FailureTarget comes first (pods still terminating); Failed follows. Either is final.
-            const failed = isTrue('Failed') ?? isTrue('FailureTarget');
-            if (failed) {
-              return {
-                status: 'failed',
-                job: object,
-                reason: failed.reason ?? 'Failed',
-                message: failed.message ?? '',
-              };
-            }
-            return undefined;
+            return judge();
           },
         },
         {
           path: `/api/v1/namespaces/${namespace}/pods`,
           query: { labelSelector: `job-name=${jobName}` },
           onEvent: (type, pod: V1Pod) => {
-            if (type === 'DELETED') return undefined;
-            const stuck = stuckContainer(pod);
-            if (stuck) return { status: 'stuck', job, stuck };
-            // The first failed attempt ends the wait: the Job's retries back off 10 s, 20 s, …
-            // and a refresher failure is almost always configuration, not chance.
-            const failed = pod.status?.phase === 'Failed' ? terminatedContainer(pod) : undefined;
-            return failed ? { status: 'failed', job, reason: 'PodFailed', message: failed } : undefined;
+            const podName = pod.metadata?.name ?? '';
+            if (type === 'DELETED') pods.delete(podName);
+            else pods.set(podName, pod);
+            return judge();
           },
         },
       ],
@@ -334,24 +300,23 @@ export class KubeClient {
     const selector = await this.deploymentSelector(namespace, name);
     return watchUntil<RolloutOutcome>(
       this.kubeConfig,
+      this.policy,
       [
         {
           path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
           query: { fieldSelector: `metadata.name=${name}` },
           onEvent: async (_type, object: V1Deployment) => {
             deployment = object;
-            const observed = (object.status?.observedGeneration ?? 0) >= (object.metadata?.generation ?? 1);
-            if (!observed) return undefined;
-            const progressing = object.status?.conditions?.find((c) => c.type === 'Progressing');
-            if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+            const rollout = rolloutStatus(object);
+            if (rollout.status === 'failed') {
               return {
                 status: 'failed',
                 deployment: object,
-                reason: progressing.reason,
-                message: progressing.message ?? '',
+                reason: rollout.reason,
+                message: rollout.message,
               };
             }
-            if (rolloutComplete(object)) return { status: 'available', deployment: object };
+            if (rollout.status === 'current') return { status: 'available', deployment: object };
             currentHash = await this.currentPodTemplateHash(namespace, object);
             return stuckInCurrentReplicaSet();
           },
@@ -431,47 +396,6 @@ export class KubeClient {
   }
 }
 
-/** The first container (init containers included) waiting for a reason that will not resolve. */
-export function stuckContainer(pod: V1Pod): StuckPod | undefined {
-  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-  for (const status of statuses) {
-    const waiting = status.state?.waiting;
-    if (waiting?.reason && STUCK_WAITING_REASONS.has(waiting.reason)) {
-      return {
-        pod: pod.metadata?.name ?? '',
-        container: status.name,
-        reason: waiting.reason,
-        message: waiting.message ?? '',
-      };
-    }
-  }
-  return undefined;
-}
-
-/** `pod <name>: container <c> exited with code N: <message>` for a Failed pod. */
-function terminatedContainer(pod: V1Pod): string {
-  const status = pod.status?.containerStatuses?.find(
-    (s) => s.state?.terminated && s.state.terminated.exitCode !== 0,
-  );
-  const terminated = status?.state?.terminated;
-  if (!terminated)
-    return `pod ${pod.metadata?.name} failed${pod.status?.message ? `: ${pod.status.message}` : ''}`;
-  return `pod ${pod.metadata?.name}: container ${status.name} exited with code ${terminated.exitCode}${terminated.message ? `: ${terminated.message}` : ''}`;
-}
-
-export function rolloutComplete(deployment: V1Deployment): boolean {
-  const want = deployment.spec?.replicas ?? 1;
-  const status = deployment.status ?? {};
-  const available = status.conditions?.find((c) => c.type === 'Available')?.status === 'True';
-  return (
-    available &&
-    (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) &&
-    (status.updatedReplicas ?? 0) === want &&
-    (status.availableReplicas ?? 0) === want &&
-    (status.replicas ?? 0) === want // old pods gone
-  );
-}
-
 export function formatEvents(events: CoreV1Event[]): string[] {
   return events.map((e) => `${e.type ?? ''} ${e.reason ?? ''}: ${e.message ?? ''}`.trim());
 }
@@ -484,16 +408,20 @@ interface WatchSpec<R> {
 }
 
 /**
- * Run several watches until one handler returns a value (or the signal aborts). A watch the
- * server closes is resumed from the last resourceVersion it delivered; a 410 Gone restarts it
- * from the current state (the server then replays every object as ADDED).
+ * Run several watches until one handler returns a value (or the signal aborts). A watch that ends,
+ * cleanly or not, is resumed from the last resourceVersion it delivered; a 410 Gone (the version
+ * was compacted away) restarts it without one, so the server lists every object again as ADDED.
+ * Failed connections wait as the retry policy says and count as Kubernetes retries; when the
+ * policy gives up, the wait fails as "API server unreachable".
  */
 export function watchUntil<R>(
   kubeConfig: KubeConfig,
+  policy: RetryPolicy,
   specs: WatchSpec<R>[],
   signal: AbortSignal,
 ): Promise<R> {
   const watch = new Watch(kubeConfig);
+  const address = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
   const controllers = new Set<AbortController>();
   let settled = false;
   return new Promise<R>((resolve, reject) => {
@@ -511,8 +439,37 @@ export function watchUntil<R>(
     const start = (spec: WatchSpec<R>, resourceVersion: string | undefined, failures: number) => {
       if (settled) return;
       let lastVersion = resourceVersion;
+      let delivered = false;
+      let controller: AbortController | undefined;
       // Handlers run one at a time so async ones see events in order.
       let queue = Promise.resolve();
+      const reconnect = (error: unknown) => {
+        if (controller) controllers.delete(controller);
+        if (settled) return;
+        // A watch that delivered events and then ended is routine (the server ends watches);
+        // one that ended before any event failed, and waits before the next try.
+        const failed = !delivered;
+        const attempt = failed ? failures + 1 : 0;
+        if (!failed) return void setTimeout(() => start(spec, lastVersion, 0), 0);
+        const delay = policy.delayBefore(attempt);
+        if (delay === undefined) {
+          const problem = statusOf(error) ?? (error as { statusCode?: number }).statusCode;
+          return finish(() =>
+            reject(
+              endsTheRun(error)
+                ? error
+                : new ServiceUnreachableError(
+                    'kubernetes',
+                    address,
+                    `watch ${spec.path}: ${problem ? `HTTP ${problem}` : ((error as Error)?.message ?? String(error))}`,
+                    attempt,
+                  ),
+            ),
+          );
+        }
+        policy.count('kubernetes');
+        setTimeout(() => start(spec, lastVersion, attempt), delay);
+      };
       watch
         .watch(
           spec.path,
@@ -522,6 +479,7 @@ export function watchUntil<R>(
             ...(lastVersion ? { resourceVersion: lastVersion } : {}),
           },
           (type, object) => {
+            delivered = true;
             if (type === 'ERROR') {
               if ((object as { code?: unknown } | undefined)?.code === 410) lastVersion = undefined;
               return;
@@ -538,24 +496,13 @@ export function watchUntil<R>(
               }
             });
           },
-          (error) => {
-            if (settled) return;
-            // The server ends watches routinely; reconnect. Give up after repeated errors.
-            if (error && failures >= 5) return finish(() => reject(wrap(`watch ${spec.path}`, error)));
-            setTimeout(
-              () => start(spec, lastVersion, error ? failures + 1 : 0),
-              error ? 500 * (failures + 1) : 0,
-            );
-          },
+          reconnect,
         )
-        .then(
-          (controller) => (settled ? controller.abort() : controllers.add(controller)),
-          (error) => {
-            if (settled) return;
-            if (failures >= 5) return finish(() => reject(wrap(`watch ${spec.path}`, error)));
-            setTimeout(() => start(spec, lastVersion, failures + 1), 500 * (failures + 1));
-          },
-        );
+        .then((c) => {
+          controller = c;
+          if (settled) c.abort();
+          else controllers.add(c);
+        }, reconnect);
     };
     for (const spec of specs) start(spec, undefined, 0);
   });
@@ -564,36 +511,6 @@ export function watchUntil<R>(
 export function describe(object: KubernetesObject): string {
   const ns = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
   return `${object.kind} ${ns}${object.metadata?.name}`;
-}
-
-export function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** The Kubernetes Status object in an ApiException body (string or parsed). */
-export function statusBody(error: unknown): {
-  reason?: string;
-  message?: string;
-  details?: { causes?: Array<{ reason?: string; message?: string; field?: string }> };
-} {
-  const body = (error as { body?: unknown })?.body;
-  if (typeof body === 'string') {
-    try {
-      return JSON.parse(body) as ReturnType<typeof statusBody>;
-    } catch {
-      return { message: body };
-    }
-  }
-  return (body as object) ?? {};
-}
-
-export function wrap(operation: string, error: unknown): KubeError {
-  if (error instanceof KubeError) return error;
-  const status = statusOf(error);
-  const body = statusBody(error);
-  const message = body.message ?? (error instanceof Error ? error.message : String(error));
-  return new KubeError(operation, status, body.reason, message);
 }
 
 /** Server-side apply conflicts: 409 with causes of type FieldManagerConflict. */

@@ -9,8 +9,10 @@ import type { CheckResult } from './check-result.js';
 import { findHint, formatHint, hintById } from './hints.js';
 import { InputError, readSettings } from './inputs.js';
 import type * as Kube from './kube.js';
-import type { AppliedObject, JobOutcome, KubeClient, RolloutOutcome } from './kube.js';
+import type { AppliedObject, JobWaitResult, KubeClient, RolloutOutcome } from './kube.js';
+import { KubeError } from './kube-errors.js';
 import { maskSecretConfig, maskSecretInputs, redactSecrets } from './redact.js';
+import { RetryPolicy, ServiceUnreachableError } from './retry.js';
 import { render, toYamlStream } from './render.js';
 import { isPreviewRun, renderPreview } from './preview.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
@@ -69,8 +71,22 @@ export async function run(
     phases: [],
     checks: [],
   };
-  const deadline = AbortSignal.timeout(settings.control.timeoutSeconds * 1000);
-  const deadlineAt = Date.now() + settings.control.timeoutSeconds * 1000;
+  // The run ends at `timeout` or when the workflow is cancelled (the runner sends SIGINT, then
+  // SIGTERM): either aborts every watch, wait and call through one signal.
+  const timeoutMs = settings.control.timeoutSeconds * 1000;
+  const timedOut = AbortSignal.timeout(timeoutMs);
+  const cancellation = onCancel();
+  const deadline = AbortSignal.any([timedOut, cancellation.signal]);
+  const deadlineAt = Date.now() + timeoutMs;
+  const policy = new RetryPolicy({ deadline: Date.now() + timeoutMs, signal: deadline });
+  let phase = 'Connecting to the cluster';
+  const tracked: typeof core = {
+    ...core,
+    startGroup: (name: string) => {
+      phase = name;
+      core.startGroup(name);
+    },
+  };
   try {
     const { objects, warnings } = render(settings);
     // Rendering warnings are about what is being deployed; a (scheduled) verify deploys nothing.
@@ -88,23 +104,32 @@ export async function run(
       // Signs in to Azure only when something needs Resource Manager.
       let azure: AzureConnection | undefined;
       const connect = () =>
-        (azure ??= connectAzure(settings, { getIdToken: (audience) => core.getIDToken(audience), env }));
+        (azure ??= connectAzure(settings, {
+          getIdToken: (audience) => core.getIDToken(audience),
+          env,
+          policy,
+        }));
       const access = await resolveClusterAccess(
         settings,
         () => ({ arm: connect().arm, credential: connect().login.credential }),
         (value) => core.setSecret(value),
       );
       core.info(`Cluster: ${access.description}`);
-      const kube = new KubeClient(access.kubeConfig, settings.control.fieldManager);
+      const kube = new KubeClient(
+        access.kubeConfig,
+        settings.control.fieldManager,
+        policy,
+        runMarker(settings),
+      );
       const arm = hasAzureAccess(settings) ? connect().arm : undefined;
       if (settings.mode === 'deploy') {
         if (settings.azure.manageFederatedCredential)
-          await ensureFederatedCredential(core, settings, arm, report);
+          await ensureFederatedCredential(tracked, settings, arm, report);
         const { preflightBeforeDeploy } = await import('./preflight.js');
-        const toApply = await preflightBeforeDeploy(core, kube, settings, objects, report);
-        await deploy(core, kube, settings, toApply, report, deadline, now());
+        const toApply = await preflightBeforeDeploy(tracked, kube, settings, objects, report);
+        await deploy(tracked, kube, settings, toApply, report, deadline, now());
       }
-      const { checks, azureFacts, apiRequests } = await group(core, 'Verify', () =>
+      const { checks, azureFacts, apiRequests } = await group(tracked, 'Verify', () =>
         verify(kube, settings, arm, now()),
       );
       const { preflightVerifyChecks } = await import('./preflight.js');
@@ -120,14 +145,58 @@ export async function run(
       }
     }
   } catch (error) {
-    report.failure = asFailure(error, deadline, settings);
+    report.failure = cancellation.signal.aborted
+      ? cancelled(phase, report)
+      : asFailure(error, timedOut, settings);
+  } finally {
+    cancellation.dispose();
   }
+  report.retries = policy.retries;
   setOutputs(core, report);
   annotate(core, report);
   // Runners without job summaries (older GHES, local runs) lack the file: the log says it all.
   if (env.GITHUB_STEP_SUMMARY) await writeSummary(core, report);
   // annotate() has printed the failure once, titled, with its evidence and hint.
   if (report.failure) process.exitCode = actionsCore.ExitCode.Failure;
+  // Whatever a cancelled run left open (a socket closing, a timer) must not keep the runner waiting.
+  if (cancellation.signal.aborted) setTimeout(() => process.exit(1), 300).unref();
+}
+
+/** The run's own cancellation: SIGINT/SIGTERM abort `signal` (with a CancelledError) until disposed. */
+function onCancel(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const handler = (name: NodeJS.Signals) => {
+    const error = new Error(`received ${name}`);
+    error.name = 'CancelledError';
+    controller.abort(error);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+function cancelled(phase: string, report: RunReport): ActionFailure {
+  const done = report.phases.filter((p) => p.status === 'succeeded').map((p) => `${p.name}: ${p.detail}`);
+  const applied = report.applied.length
+    ? [`Applied before the cancellation: ${applySummary(report.applied)} (listed under Applied objects).`]
+    : ['Nothing was applied in this run before the cancellation.'];
+  return new ActionFailure(
+    `Cancelled during ${phase}`,
+    `The workflow was cancelled during ${phase}; the run stopped its watches and calls.`,
+    [...applied, ...done.map((d) => `Done: ${d}`)],
+    'Re-run the workflow: server-side apply and the refresh Job are safe to repeat, and the next run completes what this one started.',
+  );
+}
+
+/** The run (id-attempt) that marks the initial Job it creates, so a retried create adopts it. */
+function runMarker({ control }: Settings): string {
+  return `${control.runId}-${control.runAttempt}`;
 }
 
 async function deploy(
@@ -230,7 +299,7 @@ async function runJob(
   cronJob: V1CronJob,
   jobName: string,
   deadline: AbortSignal,
-): Promise<JobOutcome> {
+): Promise<JobWaitResult> {
   const createFailed = new AbortController();
   const outcome = kube.waitForJob(
     cronJob.metadata?.namespace ?? '',
@@ -278,7 +347,7 @@ async function refreshFailure(
   kube: KubeClient,
   settings: Settings,
   jobName: string,
-  outcome: JobOutcome,
+  outcome: JobWaitResult,
 ): Promise<ActionFailure> {
   const { namespace } = settings.names;
   const { formatEvents } = await loadKube();
@@ -420,6 +489,16 @@ function applySummary(applied: AppliedObject[]): string {
 function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): ActionFailure {
   if (error instanceof ActionFailure) return error;
   if (error instanceof InputError) return new ActionFailure('Invalid input', error.message);
+  if (error instanceof ServiceUnreachableError) {
+    const hint = findHint(error.message);
+    return new ActionFailure(
+      `${error.message.split(' at ')[0]}`,
+      error.message,
+      [`${error.attempts} attempt(s); last: ${error.lastProblem}`],
+      hint && formatHint(hint),
+    );
+  }
+  // A KubeError can only exist once kube.js has loaded.
   if (kubeModule && error instanceof kubeModule.ApplyConflictError) {
     return new ActionFailure(
       'Field conflict',
@@ -448,7 +527,7 @@ function asFailure(error: unknown, deadline: AbortSignal, settings: Settings): A
     );
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (kubeModule && error instanceof kubeModule.KubeError && error.status === 401) {
+  if (error instanceof KubeError && error.status === 401) {
     return new ActionFailure(
       'Cluster credentials refused',
       message,

@@ -14,7 +14,9 @@ import { IdentityPoolClient } from 'google-auth-library';
 import type { CheckResult } from './check-result.js';
 import { bifrostImage, credentialConfig } from './gcp.js';
 import { findHint, formatHint, hintById } from './hints.js';
-import { statusBody, statusOf, wrap, type AppliedObject, type KubeClient } from './kube.js';
+import type { AppliedObject, KubeClient } from './kube.js';
+import { statusBody, statusOf, wrap } from './kube-errors.js';
+import { retryingFetch } from './retry.js';
 import { ACCESS_TOKEN_USER, headManifest, parseImageReference, type Fetch } from './registry.js';
 import { render } from './render.js';
 import { ActionFailure, group, type Core, type RunReport } from './report.js';
@@ -51,7 +53,7 @@ export interface PreflightDependencies {
   core: Pick<CoreV1Api, 'createNamespacedServiceAccountToken'>;
   /** core.setSecret: called with every token as soon as it is issued. */
   mask: (secret: string) => void;
-  // TODO(lead): route through src/retry.ts `retryingFetch` when it lands on main.
+  /** The run's retrying fetch (src/retry.ts `retryingFetch`, service `preflight`). */
   fetch?: Fetch;
 }
 
@@ -333,7 +335,12 @@ export async function preflightBeforeDeploy(
     report.applied = await ensureServiceAccount(kube, settings, objects);
     for (const a of report.applied)
       core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
-    const result = await runPreflight({ settings, core: kube.core, mask: (s) => core.setSecret(s) });
+    const result = await runPreflight({
+      settings,
+      core: kube.core,
+      mask: (s) => core.setSecret(s),
+      fetch: preflightFetch(kube),
+    });
     recordPreflight(core, report, result);
     const failure = preflightFailure(result);
     if (failure) {
@@ -363,11 +370,28 @@ export async function preflightVerifyChecks(
 ): Promise<CheckResult[]> {
   if (!settings.preflight.enabled) return [];
   if (!report.preflight) {
-    const result = await runPreflight({ settings, core: kube.core, mask: (s) => core.setSecret(s) });
+    const result = await runPreflight({
+      settings,
+      core: kube.core,
+      mask: (s) => core.setSecret(s),
+      fetch: preflightFetch(kube),
+    });
     recordPreflight(core, report, result);
   }
-  const pull = await pullSecretOpensRegistry(core, kube, settings, report.image ?? settings.workload.image);
+  const pull = await pullSecretOpensRegistry(
+    core,
+    kube,
+    settings,
+    report.image ?? settings.workload.image,
+    preflightFetch(kube),
+  );
   return [...preflightChecks(report.preflight!), pull];
+}
+
+/** Google, Entra and registry calls under the run's retry policy (429/5xx/resets retried, counted as
+ * `preflight`; the service's last answer is handed back when it never recovers). */
+function preflightFetch(kube: KubeClient): Fetch {
+  return (input, init) => retryingFetch(kube.policy, 'preflight', input, init);
 }
 
 function recordPreflight(core: Core, report: RunReport, result: PreflightResult): void {

@@ -12,7 +12,8 @@ import {
 import { connectAzure, resolveClusterAccess } from './azure.js';
 import { GitHubAuthError, gitHubClient } from './github.js';
 import { findHint, formatHint } from './hints.js';
-import { formatEvents, KubeClient, statusOf, wrap } from './kube.js';
+import { formatEvents, KubeClient } from './kube.js';
+import { statusOf, wrap } from './kube-errors.js';
 import {
   compareRuns,
   decideSweep,
@@ -73,7 +74,6 @@ export interface PreviewRun {
   env: NodeJS.ProcessEnv;
   now: () => Date;
 }
-
 
 export async function runPreview(run: PreviewRun): Promise<void> {
   const { core, settings, report } = run;

@@ -103,7 +103,6 @@ export function toYamlStream(objects: readonly KubernetesObject[]): string {
   return objects.map((object) => toYamlDocument(object)).join('---\n');
 }
 
-
 /** Copies with every Secret value replaced, for manifests written to disk or logs. */
 export function redactSecretData(objects: readonly KubernetesObject[]): KubernetesObject[] {
   return objects.map((object) => {

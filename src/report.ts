@@ -4,6 +4,7 @@ import type * as actionsCore from '@actions/core';
 import type { CheckResult } from './check-result.js';
 import type { AppliedObject } from './kube.js';
 import type { PreflightResult } from './preflight.js';
+import type { Service } from './retry.js';
 
 export type Core = Pick<
   typeof actionsCore,
@@ -53,6 +54,8 @@ export interface RunReport {
     removed: { namespace: string; pr: number; reason: string }[];
     kept: { namespace: string; pr: number; reason: string }[];
   };
+  /** Calls repeated by the retry policy (src/retry.ts), by service. */
+  retries?: Partial<Record<Service, number>>;
   failure?: ActionFailure;
   /** The identity chain walked from the runner (src/preflight.ts). */
   preflight?: PreflightResult;
@@ -109,7 +112,7 @@ export function reportJson(report: RunReport) {
           durationMs: report.preflight.durationMs,
         }
       : null,
-    stats: { checkApiRequests: report.checkApiRequests ?? null },
+    stats: { checkApiRequests: report.checkApiRequests ?? null, retries: report.retries ?? {} },
     ...(report.preview ? { preview: report.preview } : {}),
     ...(report.sweep ? { sweep: report.sweep } : {}),
   };
@@ -170,6 +173,9 @@ export async function writeSummary(core: Core, report: RunReport): Promise<void>
       : []),
     ...(report.manifestsPath
       ? [[{ data: 'Manifests', header: true }, { data: code(report.manifestsPath) }]]
+      : []),
+    ...(retriesText(report)
+      ? [[{ data: 'Retried calls', header: true }, { data: retriesText(report) }]]
       : []),
   ]);
   if (report.failure) {
@@ -254,6 +260,14 @@ export async function group<T>(core: Core, name: string, body: () => Promise<T>)
   } finally {
     core.endGroup();
   }
+}
+
+/** "kubernetes 3, entra 1" — transient failures the retry policy rode out. */
+function retriesText(report: RunReport): string {
+  return Object.entries(report.retries ?? {})
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([service, n]) => `${service} ${n}`)
+    .join(', ');
 }
 
 function code(text: string): string {

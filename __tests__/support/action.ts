@@ -1,7 +1,7 @@
 // Runs the action the way GitHub does: `node dist/index.js` with INPUT_* variables and the
 // runner's files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP), then reads back what a user
 // would see: exit code, outputs, the job summary and the annotations.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,7 +33,9 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   node?: string; // another node binary (e.g. Node 24)
   /** Sees the runner's process, e.g. to kill it like a cancelled job's runner. */
-  onSpawn?: (child: ChildProcess) => void;
+  onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
+  /** Called with the started process, e.g. to signal it as a cancelled workflow does. */
+  onStarted?: (child: ChildProcessWithoutNullStreams) => void;
 }
 
 /** Every run's RUNNER_TEMP lives under one directory per process, removed when it exits. */
@@ -53,6 +55,7 @@ export async function runAction({
   env = {},
   node = process.execPath,
   onSpawn,
+  onStarted,
 }: RunOptions): Promise<ActionRun> {
   const runnerTemp = await mkdtemp(path.join(runnerTempRoot(), 'runner-'));
   const outputFile = path.join(runnerTemp, 'output.txt');
@@ -79,6 +82,7 @@ export async function runAction({
   const started = Date.now();
   const child = spawn(node, [path.join(repoRoot, 'dist/index.js')], { env: childEnv, cwd: runnerTemp });
   onSpawn?.(child);
+  onStarted?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,4 +1,4 @@
-import { STUCK_WAITING_REASONS } from '../../src/kube.js';
+import { STUCK_WAITING_REASONS } from '../../src/status.js';
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -5,6 +5,7 @@
 import type http from 'node:http';
 import https, { type Agent } from 'node:https';
 import type { TokenCredential } from '@azure/identity';
+import { endsTheRun, RETRY_STATUSES, RetryPolicy } from '../retry.js';
 import { AzureError, armErrorHint, type ArmPermission } from './errors.js';
 
 export const AKS_API_VERSION = '2024-09-01';
@@ -59,6 +60,8 @@ export interface ArmClientOptions {
   resourceManagerUrl: string;
   credential: TokenCredential;
   agent?: Agent;
+  /** The run's retry policy (src/retry.ts); a default one without a deadline otherwise. */
+  policy?: RetryPolicy;
 }
 
 export class ArmClient {
@@ -195,15 +198,24 @@ export class ArmClient {
         : {}),
     };
     let response: HttpResponse;
+    const policy = (this.options.policy ??= new RetryPolicy());
     try {
-      response = await send(url, method, headers, payload, this.options.agent);
-      // Throttling and brief outages: one more try after Retry-After. Every call made here is
-      // idempotent (GET, the list POSTs, PUT of a whole resource).
-      if (RETRY_STATUSES.has(response.status)) {
-        await sleep(retryDelayMs(response.retryAfter));
-        response = await send(url, method, headers, payload, this.options.agent);
-      }
+      // Throttling and brief outages go through the run's retry policy. Every call made here is
+      // idempotent (GET, the list POSTs, PUT of a whole resource). One that stays down ends as
+      // "Resource Manager unreachable at <origin>" (ServiceUnreachableError, not wrapped).
+      response = await policy.execute(
+        'resource-manager',
+        url.origin,
+        () => send(url, method, headers, payload, this.options.agent),
+        {
+          judge: (answer) =>
+            RETRY_STATUSES.has(answer.status)
+              ? { describe: `HTTP ${answer.status}`, retryAfter: answer.retryAfter }
+              : undefined,
+        },
+      );
     } catch (error) {
+      if (endsTheRun(error)) throw error;
       throw new AzureError(
         `${operation}: could not reach Resource Manager at ${url.origin}: ${(error as Error).message}`,
         {
@@ -249,16 +261,6 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
-
-const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
-const MAX_RETRY_DELAY_MS = 10_000;
-
-function retryDelayMs(retryAfter: string | undefined): number {
-  const seconds = Number(retryAfter);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, MAX_RETRY_DELAY_MS) : 1000;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface HttpResponse {
   status: number;

@@ -18,7 +18,9 @@ import {
   type AccessToken,
   type GetTokenOptions,
   type TokenCredential,
+  type TokenCredentialOptions,
 } from '@azure/identity';
+import { MAX_ATTEMPTS, type RetryPolicy } from '../retry.js';
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type AzureSettings } from '../settings.js';
 import { isKnownAuthorityHost } from './clouds.js';
 import {
@@ -38,6 +40,8 @@ export interface CredentialDeps {
   env?: NodeJS.ProcessEnv;
   /** HTTPS agent for Entra requests (tests pass one that trusts the emulator's CA). */
   agent?: Agent;
+  /** The run's retry policy: @azure/identity retries as it says, and its retries are counted. */
+  policy?: RetryPolicy;
 }
 
 export type CredentialKind = 'github-oidc' | 'azure-cli' | 'environment';
@@ -69,6 +73,7 @@ export function createAzureCredential(
     // MSAL looks up unknown hosts at login.microsoftonline.com; an explicit host is trusted as given.
     disableInstanceDiscovery: !isKnownAuthorityHost(azure.authorityHost),
     ...(deps.agent ? { agent: deps.agent } : {}),
+    ...(deps.policy ? entraRetryOptions(deps.policy) : {}),
   };
 
   if (kind === 'github-oidc') {
@@ -102,6 +107,33 @@ export function createAzureCredential(
     credential: new ExplainedCredential(new DefaultAzureCredential(options), kind, explainTokenFile),
     kind,
     description: 'the environment (DefaultAzureCredential)',
+  };
+}
+
+/**
+ * @azure/identity's own retry (429 with Retry-After, 5xx, connection errors) with the policy's
+ * attempts and back-off, and a per-retry pipeline policy that counts each repeated request
+ * (core-rest-pipeline sends the same request object again on a retry) as an Entra ID retry.
+ */
+function entraRetryOptions(
+  policy: RetryPolicy,
+): Pick<TokenCredentialOptions, 'retryOptions' | 'additionalPolicies'> {
+  const seen = new WeakSet<object>();
+  return {
+    retryOptions: { maxRetries: MAX_ATTEMPTS - 1, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
+    additionalPolicies: [
+      {
+        position: 'perRetry',
+        policy: {
+          name: 'bifrostCountEntraRetries',
+          sendRequest: (request, next) => {
+            if (seen.has(request)) policy.count('entra');
+            else seen.add(request);
+            return next(request);
+          },
+        },
+      },
+    ],
   };
 }
 

@@ -2,25 +2,8 @@
 // hold the log that explains it. Used by the snapshot reader (to fetch that log) and by the judges.
 
 import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
+import { jobOutcome } from '../status.js';
 import { time } from './time.js';
-
-type JobOutcome = 'complete' | 'failed' | 'running';
-
-function jobCondition(job: V1Job, type: string) {
-  return job.status?.conditions?.find((condition) => condition.type === type && condition.status === 'True');
-}
-
-/** Complete/Failed decide; FailureTarget (k8s ≥ 1.31) already means the Job will fail. */
-export function jobOutcome(job: V1Job): JobOutcome {
-  if (jobCondition(job, 'Complete')) return 'complete';
-  if (jobCondition(job, 'Failed') || jobCondition(job, 'FailureTarget')) return 'failed';
-  return 'running';
-}
-
-export function jobFailure(job: V1Job): { reason?: string; message?: string } | undefined {
-  const condition = jobCondition(job, 'Failed') ?? jobCondition(job, 'FailureTarget');
-  return condition ? { reason: condition.reason, message: condition.message } : undefined;
-}
 
 export const newestFirst = <T extends { metadata?: { creationTimestamp?: Date } }>(items: T[]): T[] =>
   [...items].sort((a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp));
@@ -44,7 +27,7 @@ export interface RefresherLogTarget {
  */
 export function pickRefresherLogTarget(jobs: V1Job[], pods: V1Pod[]): RefresherLogTarget | undefined {
   for (const job of newestFirst(jobs)) {
-    const outcome = jobOutcome(job);
+    const outcome = jobOutcome(job).status;
     if (outcome === 'complete') return undefined;
     if (outcome === 'running' && !(job.status?.failed && job.status.failed > 0)) continue;
     const jobName = job.metadata?.name ?? '';

@@ -2,7 +2,8 @@
 // secret it writes there, shaped for Artifact Registry, and not yet expired?
 
 import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from '../settings.js';
-import { jobFailure, jobOutcome, newestFirst, podsOfJob } from './jobs.js';
+import { jobOutcome } from '../status.js';
+import { newestFirst, podsOfJob } from './jobs.js';
 import { schedulePeriodMinutes } from './schedule.js';
 import type { ClusterSnapshot, PullSecretSummary } from './snapshot.js';
 import { minutesAgo, newest, toDate } from './time.js';
@@ -33,7 +34,9 @@ export function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now:
 
   const lastSuccess = newest([
     toDate(cronJob.status?.lastSuccessfulTime),
-    ...jobs.filter((job) => jobOutcome(job) === 'complete').map((job) => toDate(job.status?.completionTime)),
+    ...jobs
+      .filter((job) => jobOutcome(job).status === 'complete')
+      .map((job) => toDate(job.status?.completionTime)),
   ]);
   const successText = lastSuccess
     ? `last success ${minutesAgo(lastSuccess, now)} (${lastSuccess.toISOString()})`
@@ -43,18 +46,19 @@ export function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now:
   // The newest finished Job decides; a failure not superseded by a success is explained with its
   // log. So is the newest Job while it retries after failed pods (e.g. right after a failed deploy):
   // it may still succeed, so that alone is a warning.
-  const newestFinished = jobs.find((job) => jobOutcome(job) !== 'running');
-  const failed = newestFinished && jobOutcome(newestFinished) === 'failed' ? newestFinished : undefined;
+  const newestFinished = jobs.find((job) => jobOutcome(job).status !== 'running');
+  const finishedOutcome = newestFinished && jobOutcome(newestFinished);
+  const failed = finishedOutcome?.status === 'failed' ? newestFinished : undefined;
   const newestJob = jobs[0];
   const retrying =
-    newestJob && jobOutcome(newestJob) === 'running' && (newestJob.status?.failed ?? 0) > 0
+    newestJob && jobOutcome(newestJob).status === 'running' && (newestJob.status?.failed ?? 0) > 0
       ? newestJob
       : undefined;
   if (failed || retrying) {
     const failedName = failed?.metadata?.name ?? '';
     const retryingName = retrying?.metadata?.name ?? '';
     const jobNames = [retryingName, failedName].filter(Boolean);
-    const condition = failed ? jobFailure(failed) : undefined;
+    const condition = finishedOutcome?.status === 'failed' ? finishedOutcome : undefined;
     const events = summariseEvents(
       eventsFor(
         snapshot,
@@ -118,7 +122,7 @@ export function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now:
         `one by hand: \`kubectl create job --from=cronjob/${name} refresh-now -n ${settings.names.namespace}\`.`,
     );
   }
-  const newestText = jobs[0] ? `; newest Job ${jobs[0].metadata?.name} ${jobOutcome(jobs[0])}` : '';
+  const newestText = jobs[0] ? `; newest Job ${jobs[0].metadata?.name} ${jobOutcome(jobs[0]).status}` : '';
   return pass(`${scheduleText}; ${successText}${newestText}`);
 }
 

@@ -19,6 +19,8 @@ import type {
   V1ServiceAccount,
 } from '@kubernetes/client-node';
 import { redactSecrets } from '../redact.js';
+import { serverMessage, statusOf } from '../kube-errors.js';
+import { endsTheRun } from '../retry.js';
 import type { Settings } from '../settings.js';
 import { pickRefresherLogTarget, type RefresherLogTarget } from './jobs.js';
 import { newest, toDate } from './time.js';
@@ -93,7 +95,9 @@ export async function collectSnapshot(apis: KubeApis, settings: Settings): Promi
     try {
       return { state: 'found', value: await read() };
     } catch (error) {
-      const status = httpStatus(error);
+      // Cancelled, timed out, or the API server stayed down through every retry: not a finding.
+      if (endsTheRun(error)) throw error;
+      const status = statusOf(error);
       return status === 404
         ? { state: 'absent' }
         : { state: 'error', status, message: apiErrorMessage(error) };
@@ -172,6 +176,7 @@ export async function collectSnapshot(apis: KubeApis, settings: Settings): Promi
       });
       return { ...base, tail: redactSecrets(String(text ?? '')).trimEnd() };
     } catch (error) {
+      if (endsTheRun(error)) throw error;
       return { ...base, error: apiErrorMessage(error) };
     }
   }
@@ -190,7 +195,8 @@ export async function collectSnapshot(apis: KubeApis, settings: Settings): Promi
       });
       return { path: proxyPath, status: 200, body: bodyText(body) };
     } catch (error) {
-      const status = httpStatus(error);
+      if (endsTheRun(error)) throw error;
+      const status = statusOf(error);
       if (status === undefined) return { path: proxyPath, body: '', error: apiErrorMessage(error) };
       return { path: proxyPath, status, body: bodyText((error as { body?: unknown }).body) };
     }
@@ -201,30 +207,10 @@ function mapObserved<T, U>(observed: Observed<T>, map: (value: T) => U): Observe
   return observed.state === 'found' ? { state: 'found', value: map(observed.value) } : observed;
 }
 
-function httpStatus(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** The API's own message (a Status body) rather than ApiException's text, which carries headers. */
+/** The API's own message (a Status body), redacted and bounded. */
 function apiErrorMessage(error: unknown): string {
-  const status = httpStatus(error);
-  const body = (error as { body?: unknown } | null)?.body;
-  let message: string | undefined;
-  if (typeof body === 'string') {
-    try {
-      message = (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      message = body;
-    }
-  } else if (
-    body &&
-    typeof body === 'object' &&
-    typeof (body as { message?: unknown }).message === 'string'
-  ) {
-    message = (body as { message: string }).message;
-  }
-  message ??= error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const status = statusOf(error);
+  const message = serverMessage(error);
   return redactSecrets(status ? `HTTP ${status}: ${message}` : message).slice(0, BODY_LIMIT);
 }
 

@@ -3,8 +3,8 @@
 
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatHint, hintById } from '../hints.js';
-import { STUCK_WAITING_REASONS } from '../kube.js';
 import type { Settings } from '../settings.js';
+import { rolloutStatus, stuckContainers, unschedulable } from '../status.js';
 import type { ClusterSnapshot } from './snapshot.js';
 import {
   eventsFor,
@@ -39,7 +39,6 @@ export function judgeDeployment(snapshot: ClusterSnapshot, settings: Settings): 
   const status = deployment.status ?? {};
   const condition = (type: string) => status.conditions?.find((c) => c.type === type);
   const available = condition('Available');
-  const progressing = condition('Progressing');
   const total = status.replicas ?? 0;
   const updated = status.updatedReplicas ?? 0;
   const counts =
@@ -49,30 +48,23 @@ export function judgeDeployment(snapshot: ClusterSnapshot, settings: Settings): 
   const seePods = 'See pods-healthy for why the pods are not ready.';
   if (desired === 0)
     return problem('warn', `Deployment ${name} is scaled to 0`, 'Set the replicas input above 0.');
-  if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return problem(
-      'fail',
-      `${counts}; Progressing: ${progressing.reason}: ${progressing.message ?? ''}`,
-      seePods,
-    );
+  const rollout = rolloutStatus(deployment);
+  if (rollout.status === 'failed') {
+    return problem('fail', `${counts}; Progressing: ${rollout.reason}: ${rollout.message}`, seePods);
   }
-  if (available?.status !== 'True') {
+  // One judgement with the deploy's rollout watch (src/status.ts), as kstatus and
+  // `kubectl rollout status` make it: an old pod still serving makes `available` reach `desired`
+  // while the new pod is stuck (maxUnavailable 0), so old pods must be gone too.
+  if (rollout.status === 'in-progress' && !rollout.available) {
     const why = available
       ? `Available ${available.status}: ${available.reason ?? ''} ${available.message ?? ''}`.trim()
       : 'no Available condition';
     return problem('fail', `${counts}; ${why}`, seePods);
   }
-  // As `kubectl rollout status` judges it: an old pod still serving makes `available` reach
-  // `desired` while the new pod is stuck (maxUnavailable 0), so old pods must be gone too.
-  const rolledOut =
-    (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
-    updated >= desired &&
-    total <= updated &&
-    (status.availableReplicas ?? 0) >= updated;
-  if (!rolledOut) {
+  if (rollout.status === 'in-progress') {
     return problem(
       'warn',
-      `${counts}; Available, but the rollout of the current generation is not complete`,
+      `${counts}; Available, but the rollout of the current generation is not complete (${rollout.message})`,
       seePods,
     );
   }
@@ -115,23 +107,13 @@ export function judgePods(snapshot: ClusterSnapshot, settings: Settings): Check 
 
   const problems: string[] = [];
   for (const pod of pods) {
-    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-    for (const status of statuses) {
-      const waiting = status.state?.waiting;
-      if (waiting?.reason && STUCK_WAITING_REASONS.has(waiting.reason)) {
-        const last = status.lastState?.terminated;
-        const lastText = last ? ` (last exit ${last.exitCode}${last.reason ? ` ${last.reason}` : ''})` : '';
-        const what = `${waiting.reason}: ${waiting.message ?? ''}${lastText}`;
-        problems.push(`pod ${podName(pod)} container ${status.name}: ${what}`.trim());
-      }
+    for (const stuck of stuckContainers(pod)) {
+      const what = `${stuck.reason}: ${stuck.message}${stuck.lastExit ? ` (${stuck.lastExit})` : ''}`;
+      problems.push(`pod ${stuck.pod} container ${stuck.container}: ${what}`.trim());
     }
-    const unschedulable = pod.status?.conditions?.find(
-      (c) => c.type === 'PodScheduled' && c.status === 'False',
-    );
-    if (unschedulable) {
-      const why = `${unschedulable.reason ?? ''} ${unschedulable.message ?? ''}`;
-      problems.push(`pod ${podName(pod)} not scheduled: ${why}`.trim());
-    }
+    const notScheduled = unschedulable(pod);
+    if (notScheduled !== undefined)
+      problems.push(`pod ${podName(pod)} not scheduled: ${notScheduled}`.trim());
   }
   if (problems.length === 0) {
     const running = pods.filter((pod) => pod.status?.phase === 'Running').length;
