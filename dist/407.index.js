@@ -1,0 +1,1 @@
+export const id=407;export const ids=[407];export const modules={6407:(o,t,n)=>{function r(){throw new Error("bifrost-aks-deploy cannot open a browser: interactive sign-in is not supported.")}n.r(t),n.d(t,{default:()=>r})}};
