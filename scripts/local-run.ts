@@ -50,10 +50,12 @@ async function main(): Promise<number> {
     execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
   }
   clusterEnv();
-  const world = await startWorld(overrides.namespace ?? 'bifrost');
+  // The whole chain, as on AKS: preflight from the runner, a real registry (Debian's docker-registry)
+  // holding the image, and gateway pods whose pulls that registry decides with the pull secret.
+  const world = await startWorld(overrides.namespace ?? 'bifrost', { registry: true, pulls: true });
   try {
     console.log(
-      `\n▶ node dist/index.js (mode ${overrides.mode ?? 'deploy'}, namespace ${world.namespace}; Google STS/IAM emulated at ${world.gcp.url})\n`,
+      `\n▶ node dist/index.js (mode ${overrides.mode ?? 'deploy'}, namespace ${world.namespace}; Google STS/IAM emulated at ${world.gcp.url}; registry ${world.registry?.server.host ?? 'none'})\n`,
     );
     const run = await world.run(overrides);
     process.stdout.write(run.stdout);
