@@ -127,11 +127,15 @@ async function main(): Promise<void> {
   const suffix = Date.now().toString(36);
   const healthy = await startWorld(`faults-healthy-${suffix}`);
   const broken = await startWorld(`faults-broken-${suffix}`);
+  // A schedule that does not fire during the run (29 February): scheduled Jobs would change the
+  // installs under the verifications (a new failed Job of the broken one, a success of the healthy).
+  const schedule = { 'refresh-schedule': '0 0 29 2 *' };
   const brokenInputs = {
     'gcp-service-account': 'not-allowed@acme-hub.iam.gserviceaccount.com',
     timeout: TIMEOUT,
+    ...schedule,
   };
-  const healthyInputs = { timeout: TIMEOUT };
+  const healthyInputs = { timeout: TIMEOUT, ...schedule };
   try {
     // The verdicts without faults (and the installs the verifications judge).
     const healthyDeploy = verdictOf(await healthy.run(healthyInputs));
