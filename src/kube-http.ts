@@ -54,11 +54,15 @@ class RetryingHttpLibrary {
     const headers = request.getHeaders();
     const contentType = headers['Content-Type'] ?? headers['content-type'] ?? '';
     const repeatable = isRepeatable(method, request.getUrl(), contentType, request.getBody());
+    // Through the service proxy a 5xx is the backend's answer (Bifrost's 503, or "no endpoints
+    // available"), not the API server failing: it is evidence for the checks, not a retry.
+    const proxied = /\/proxy(\/|$)/.test(new URL(request.getUrl()).pathname);
     const callerSignal = request.getSignal();
     return this.policy.execute('kubernetes', this.address, () => this.attempt(request, callerSignal), {
       // A refused request was never processed: 429 says so, and so does a refused connection.
       judge: (response) =>
-        RETRY_STATUSES.has(response.httpStatusCode) && (repeatable || response.httpStatusCode === 429)
+        RETRY_STATUSES.has(response.httpStatusCode) &&
+        (response.httpStatusCode === 429 || (repeatable && !proxied))
           ? {
               describe: `HTTP ${response.httpStatusCode}`,
               retryAfter: response.headers['retry-after'],

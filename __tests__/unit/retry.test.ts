@@ -107,6 +107,17 @@ describe('Kubernetes calls through src/kube-http.ts', () => {
     expect(policy.retries).toEqual({ kubernetes: 2 });
   });
 
+  it("takes a 503 through the service proxy as the backend's answer, not a reason to retry", async () => {
+    const server = await loopback([503, 200]);
+    const policy = quick();
+    const core = makeApiClient(kubeConfigFor(server.url), CoreV1Api, policy);
+    await expect(
+      core.connectGetNamespacedServiceProxyWithPath({ name: 'bifrost:80', namespace: 'x', path: 'health' }),
+    ).rejects.toMatchObject({ code: 503 });
+    expect(server.requests).toHaveLength(1);
+    expect(policy.retries).toEqual({});
+  });
+
   it('does not repeat a create the server may have processed (503), but does after 429', async () => {
     const failing = await loopback([503, 201]);
     const core = makeApiClient(kubeConfigFor(failing.url), CoreV1Api, quick());
