@@ -591,6 +591,11 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
   test('cronjob-healthy: a refresher refused by IAM (403) shows the real log tail and the IAM hint, while retrying and once failed', async () => {
     const namespace = await newNamespace('verify-iam');
     const world = await newWorld(namespace);
+    // A first deploy applies the Deployment only once the pull secret exists; so the gateway comes
+    // from a healthy deploy, then the refresher loses its IAM permission and the secret is gone.
+    expect((await world.run({})).exitCode).toBe(0);
+    kubectl(['delete', 'jobs', '--all', '-n', namespace, '--wait=true']);
+    kubectl(['delete', 'secret', 'ar-pull-secret', '-n', namespace]);
     const refused = { 'gcp-service-account': 'not-allowed@acme-hub.iam.gserviceaccount.com' };
     const deploy = await world.run(refused);
     expect(deploy.exitCode).toBe(1);
@@ -620,7 +625,7 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     const retryingCheck = expectReported(retrying, 'cronjob-healthy', 'warn');
     expect(retryingCheck.evidence).toMatch(
       new RegExp(
-        `^Job ${jobName} is retrying: [12] pod\\(s\\) failed so far \\(backoffLimit 2\\)\nno successful run recorded\n`,
+        `^Job ${jobName} is retrying: [12] pod\\(s\\) failed so far \\(backoffLimit 2\\)\nlast success \\d+ min ago \\([^)]+\\)\n`,
       ),
     );
     expect(retryingCheck.hint).toBe(iamHint);
@@ -762,7 +767,7 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     );
     expect(pods.hint).toBe(formatHint(hintById('ar-permission-denied')));
     expect(expectReported(held, 'deployment-available', 'warn').evidence).toBe(
-      'replicas 1, updated 1, ready 1, available 1, old 1; generation 2, observed 2; Available, but the rollout of the current generation is not complete',
+      'replicas 1, updated 1, ready 1, available 1, old 1; generation 2, observed 2; Available, but the rollout of the current generation is not complete (pending termination: 1 old pod(s))',
     );
 
     const deadline = await waitForObject<V1Deployment>(
