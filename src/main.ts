@@ -18,7 +18,7 @@ import { isPreviewRun, renderPreview } from './preview.js';
 import { REFRESHER_CONTAINER } from './refresher.js';
 import { decideInitialRefresh } from './refresh-skip.js';
 import type { Core, RunReport } from './report.js';
-import { ActionFailure, annotate, group, setOutputs, writeSummary } from './report.js';
+import { ActionFailure, annotate, group, podEvidence, setOutputs, writeSummary } from './report.js';
 import type { Settings } from './settings.js';
 import type { V1CronJob } from '@kubernetes/client-node';
 import { EXPIRES_AT_ANNOTATION } from './settings.js';
@@ -365,18 +365,7 @@ async function refreshFailure(
         ? `Job ${jobName} failed: ${outcome.reason}${outcome.message ? `: ${outcome.message}` : ''}`
         : `Job ${jobName} did not complete`,
   );
-  const evidence = [
-    ...(log.trim()
-      ? [
-          `Log of ${pod} (last lines):`,
-          ...log
-            .trimEnd()
-            .split('\n')
-            .map((l) => `  ${l}`),
-        ]
-      : []),
-    ...(events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : []),
-  ];
+  const evidence = podEvidence(pod, log, events);
   const hint = findHint([what, log, ...events].join('\n'));
   return new ActionFailure(
     'Initial refresh failed',

@@ -41,7 +41,7 @@ import {
   REFRESHER_CONTAINER,
 } from './refresher.js';
 import type { Core, RunReport } from './report.js';
-import { ActionFailure, group } from './report.js';
+import { ActionFailure, group, podEvidence } from './report.js';
 import { EXPIRES_AT_ANNOTATION, type Settings } from './settings.js';
 
 /** A holder that has not renewed for this long is gone (cancelled, killed runner). */
@@ -348,18 +348,7 @@ async function refreshFailure(
   return new ActionFailure(
     "Production's refresher failed for the preview",
     `Job ${ns}/${jobName} (from production's CronJob ${settings.names.cronJob}) ended ${status}: production's refresher is broken, so no preview can get a pull secret.`,
-    [
-      ...(log.trim()
-        ? [
-            `Log of ${pod} (last lines):`,
-            ...log
-              .trimEnd()
-              .split('\n')
-              .map((l) => `  ${l}`),
-          ]
-        : []),
-      ...(events.length ? ['Events:', ...events.map((e) => `  ${e}`)] : []),
-    ],
+    podEvidence(pod, log, events),
     (hint && formatHint(hint)) ??
       `Fix production first (kubectl logs -n ${ns} -l job-name=${jobName}; run mode: verify on production).`,
   );

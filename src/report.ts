@@ -1,6 +1,7 @@
 // What the user sees: step outputs, the job summary, annotations. Everything here takes the
 // @actions/core functions it needs as an argument so tests can read what was reported.
 import type * as actionsCore from '@actions/core';
+import { redactSecrets } from './redact.js';
 import type { CheckResult } from './check-result.js';
 import type { AppliedObject } from './kube.js';
 import type { PreflightResult } from './preflight.js';
@@ -12,6 +13,18 @@ export type Core = Pick<
 >;
 
 /** A failure the user can act on: what failed, what we saw, how to fix it. */
+/** A failed pod's evidence: its log tail and events, each line through the one redaction
+ * (src/redact.ts), as deploy, previews and verify show them. */
+export function podEvidence(pod: string | undefined, log: string, events: string[]): string[] {
+  const lines = redactSecrets(log).trimEnd();
+  return [
+    ...(pod && lines.trim()
+      ? [`Log of ${pod} (last lines):`, ...lines.split('\n').map((l) => `  ${l}`)]
+      : []),
+    ...(events.length ? ['Events:', ...events.map((e) => `  ${redactSecrets(e)}`)] : []),
+  ];
+}
+
 export class ActionFailure extends Error {
   constructor(
     readonly title: string,
