@@ -135,22 +135,44 @@ export class KubeClient {
   ): Promise<{ applied: AppliedObject[]; live: KubernetesObject[] }> {
     const applied: AppliedObject[] = new Array<AppliedObject>(objects.length);
     const live: KubernetesObject[] = new Array<KubernetesObject>(objects.length);
+    const namespace = objects.find((o) => o.metadata?.namespace)?.metadata?.namespace;
+    const before = namespace ? await this.revision(namespace) : undefined;
     const tiers = [...new Set(objects.map((o) => applyTier(o.kind)))].sort((a, b) => a - b);
     for (const tier of tiers) {
       await Promise.all(
         objects.map(async (object, index) => {
           if (applyTier(object.kind) !== tier) return;
-          [applied[index], live[index]] = await this.apply(object, force);
+          [applied[index], live[index]] = await this.apply(object, force, before);
         }),
       );
     }
     return { applied, live };
   }
 
-  /** One server-side apply. Created: the server answered 201. Configured: 200, and our field
-   * manager's entry was written now (by the server's clock). Unchanged: 200 and that entry is
-   * older — a no-op apply writes nothing. */
-  private async apply(object: KubernetesObject, force: boolean): Promise<[AppliedObject, KubernetesObject]> {
+  /** The store's revision now: the resourceVersion of a one-item list (one request per apply,
+   * not one per object; resourceVersions are etcd revisions on every etcd-backed API server, AKS
+   * included, so they order writes). Undefined when the list is refused (the time rule decides). */
+  private async revision(namespace: string): Promise<number | undefined> {
+    try {
+      const list = await this.batch.listNamespacedJob({ namespace, limit: 1 });
+      const revision = Number(list.metadata?.resourceVersion);
+      return Number.isSafeInteger(revision) ? revision : undefined;
+    } catch (error) {
+      if (endsTheRun(error)) throw error;
+      return undefined;
+    }
+  }
+
+  /** One server-side apply. Created: the server answered 201. Configured: 200 and the object's
+   * resourceVersion is newer than the store's revision before the apply (a no-op apply writes
+   * nothing, so it keeps its version). Without that revision: our field manager's entry was
+   * written now by the server's clock (one-second resolution, so a re-apply within a second of a
+   * real change reads as configured). */
+  private async apply(
+    object: KubernetesObject,
+    force: boolean,
+    before: number | undefined,
+  ): Promise<[AppliedObject, KubernetesObject]> {
     const { kind = '', metadata = {} } = object;
     const label = describe(object);
     let after: KubernetesObject;
@@ -174,8 +196,11 @@ export class KubeClient {
     const ours = after.metadata?.managedFields?.find(
       (entry) => entry.manager === this.fieldManager && entry.operation === 'Apply',
     );
-    // managedFields times have one-second resolution.
-    const writtenNow = !answer || !Number.isFinite(answer.date) || time(ours?.time) >= answer.date - 1000;
+    const version = Number(after.metadata?.resourceVersion);
+    const writtenNow =
+      before !== undefined && Number.isSafeInteger(version)
+        ? version > before
+        : !answer || !Number.isFinite(answer.date) || time(ours?.time) >= answer.date - 1000;
     const action: ApplyAction = answer?.status === 201 ? 'created' : writtenNow ? 'configured' : 'unchanged';
     return [{ kind, name: metadata.name ?? '', namespace: metadata.namespace, action }, after];
   }
