@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What a new contributor gets: clones this repository's committed HEAD (or the ref given) into an
-# empty temporary directory — nothing beside it, so no ../shared — then runs the README's
+# empty temporary directory — nothing beside it, not even the team's shared folder — then runs the README's
 # `npm ci` and the unit suite there, and prints how long each took. Uncommitted changes are not
 # in the clone. The directory is removed afterwards (KEEP=1 keeps it). BUILD=1 rebuilds dist/
 # before the tests (for a branch whose committed dist/ is older than its src/).
