@@ -335,13 +335,7 @@ export async function preflightBeforeDeploy(
     report.applied = await ensureServiceAccount(kube, settings, objects);
     for (const a of report.applied)
       core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
-    const result = await runPreflight({
-      settings,
-      core: kube.core,
-      mask: (s) => core.setSecret(s),
-      fetch: preflightFetch(kube),
-    });
-    recordPreflight(core, report, result);
+    const result = await walkChain(core, kube, settings, report);
     const failure = preflightFailure(result);
     if (failure) {
       report.phases.push({ name: 'Preflight', status: 'failed', detail: failure.title });
@@ -369,15 +363,7 @@ export async function preflightVerifyChecks(
   report: RunReport,
 ): Promise<CheckResult[]> {
   if (!settings.preflight.enabled) return [];
-  if (!report.preflight) {
-    const result = await runPreflight({
-      settings,
-      core: kube.core,
-      mask: (s) => core.setSecret(s),
-      fetch: preflightFetch(kube),
-    });
-    recordPreflight(core, report, result);
-  }
+  if (!report.preflight) await walkChain(core, kube, settings, report);
   const pull = await pullSecretOpensRegistry(
     core,
     kube,
@@ -392,6 +378,23 @@ export async function preflightVerifyChecks(
  * `preflight`; the service's last answer is handed back when it never recovers). */
 function preflightFetch(kube: KubeClient): Fetch {
   return (input, init) => retryingFetch(kube.policy, 'preflight', input, init);
+}
+
+/** The chain walked once for this run, its tokens masked as issued, and the result recorded. */
+async function walkChain(
+  core: Core,
+  kube: KubeClient,
+  settings: Settings,
+  report: RunReport,
+): Promise<PreflightResult> {
+  const result = await runPreflight({
+    settings,
+    core: kube.core,
+    mask: (s) => core.setSecret(s),
+    fetch: preflightFetch(kube),
+  });
+  recordPreflight(core, report, result);
+  return result;
 }
 
 function recordPreflight(core: Core, report: RunReport, result: PreflightResult): void {
