@@ -7,17 +7,10 @@
 // "Old" is the gcloud + kubectl bash script of OLD_COMMIT (git history), run with this machine's
 // gcloud and kubectl; it is left out, and said so, when those or that commit are missing.
 // "New" is refresh.mjs under this machine's node. BENCH_ROUNDS rounds (default 5).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  CoreV1Api,
-  KubeConfig,
-  type KubernetesObject,
-  type V1CronJob,
-  type V1EnvVar,
-} from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type KubernetesObject, type V1CronJob } from '@kubernetes/client-node';
 import { repoRoot } from '../__tests__/support/action.js';
 import { startGcpEmulator } from '../__tests__/support/emulators/gcp.js';
 import { GCP_SERVICE_ACCOUNT, PROVIDER_AUDIENCE, testSettings } from '../__tests__/support/fixtures.js';
@@ -25,16 +18,9 @@ import { HOST_EXECUTOR_IMAGE, startHostExecutor } from '../__tests__/support/hos
 import { startWorld } from '../__tests__/support/world.js';
 import { KubeClient } from '../src/kube.js';
 import { render } from '../src/render.js';
-import type { Settings } from '../src/settings.js';
+import { loadOldRefresher, OLD_COMMIT, oldCronJob, type OldRefresher } from './seed-refresher.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-/** The last commit with the gcloud + kubectl refresher (src/refresher.ts rendered a bash script). */
-const OLD_COMMIT = 'f268b5a';
-
-interface OldRefresher {
-  refresherScript(): string;
-  refresherEnv(settings: Settings): V1EnvVar[];
-}
 
 function median(samples: number[]): number {
   return [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
@@ -48,44 +34,6 @@ function stats(samples: number[]): string {
 
 function ratio(a: number[], b: number[]): string {
   return a.length && b.length ? `${(median(a) / median(b)).toFixed(2)}x` : '';
-}
-
-/** The old module from git history, its one import pointed at today's settings. */
-async function loadOldRefresher(): Promise<OldRefresher | string> {
-  for (const tool of ['gcloud', 'kubectl']) {
-    if (spawnSync('which', [tool]).status !== 0) return `${tool} is not installed on this host`;
-  }
-  let source: string;
-  try {
-    source = execFileSync('git', ['-C', repoRoot, 'show', `${OLD_COMMIT}:src/refresher.ts`], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-  } catch {
-    return `commit ${OLD_COMMIT} is not in this clone's history`;
-  }
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-old-refresher-'));
-  const file = path.join(dir, 'old-refresher.ts');
-  writeFileSync(file, source.replace("'./settings.js'", `'${path.join(repoRoot, 'src/settings.ts')}'`));
-  try {
-    return (await import(file)) as OldRefresher;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The rendered CronJob, its container swapped for the old bash script with its scratch volume. */
-function oldCronJob(cronJob: V1CronJob, old: OldRefresher, settings: Settings): V1CronJob {
-  const variant = structuredClone(cronJob);
-  variant.metadata = { ...variant.metadata, name: `${cronJob.metadata?.name}-gcloud` };
-  const pod = variant.spec!.jobTemplate.spec!.template.spec!;
-  pod.volumes!.push({ name: 'scratch', emptyDir: {} });
-  const container = pod.containers[0];
-  container.command = ['/bin/bash', '-c'];
-  container.args = [old.refresherScript()];
-  container.env = old.refresherEnv(settings);
-  container.volumeMounts!.push({ name: 'scratch', mountPath: '/tmp' });
-  return variant;
 }
 
 function useCluster(): void {
@@ -120,7 +68,8 @@ async function refreshJobs(kubeConfig: KubeConfig, old: OldRefresher | string): 
       (o) => o.kind !== 'Deployment' && o.kind !== 'Service',
     );
     const rendered = objects.find((o): o is V1CronJob => o.kind === 'CronJob')!;
-    if (typeof old !== 'string') objects.push(oldCronJob(rendered, old, settings));
+    if (typeof old !== 'string')
+      objects.push(oldCronJob(rendered, old, settings, `${rendered.metadata?.name}-gcloud`));
     const kube = new KubeClient(kubeConfig, 'bench-refresher');
     const { live } = await kube.applyAll(objects, true);
     const cronJobs = live.filter((o): o is V1CronJob => o.kind === 'CronJob');

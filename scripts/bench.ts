@@ -9,15 +9,32 @@
 //     (user+sys), wall time and peak RSS, measured by GNU time;
 //   - deploy into a fresh namespace vs a no-change re-run, then `mode: verify` (wall time and the
 //     API requests of its checks), ROUNDS rounds, each in a new namespace on the local control
-//     plane (started if not running). BENCH_COLD_ONLY=1 skips this part.
+//     plane (started if not running). BENCH_COLD_ONLY=1 skips this part;
+//   - beside it, in the same rounds (rotating order), the seed page's own kubectl procedure
+//     (scripts/seed-procedure.ts) into a fresh namespace: with the seed's refresher (gcloud +
+//     kubectl, scripts/seed-refresher.ts) and with refresh.mjs; the ratio is ours / theirs;
+//   - the refresh Job: creation → its pod Succeeded (what the action waits for) and → the Job's
+//     Complete condition (one Job controller batch later), two Jobs a round from the CronJob.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  Watch,
+  type V1CronJob,
+  type V1Job,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { repoRoot } from '../__tests__/support/action.js';
-import { IDENTITY_INPUTS } from '../__tests__/support/fixtures.js';
+import { IDENTITY_INPUTS, testSettings } from '../__tests__/support/fixtures.js';
 import { startWorld } from '../__tests__/support/world.js';
+import { KubeClient } from '../src/kube.js';
+import type { PhaseResult } from '../src/report.js';
+import { seedProcedure } from './seed-procedure.js';
+import { loadOldRefresher, OLD_COMMIT, oldCronJob } from './seed-refresher.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
@@ -200,6 +217,67 @@ function bundle(rows: Row[]): void {
   ]);
 }
 
+/** Job creation → its pod Succeeded (what the action waits for) and → the Complete condition,
+ * for Jobs made from the CronJob the deploy applied; watched from before the create. */
+async function refreshJobTimes(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  count: number,
+): Promise<{ podSucceeded: number[]; complete: number[] }> {
+  const kube = new KubeClient(kubeConfig, 'bench');
+  const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const cronJob = await batch.readNamespacedCronJob({ name: 'refresh-ar-secret', namespace });
+  const podSucceeded: number[] = [];
+  const complete: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `bench-refresh-${i}`;
+    let succeededAt: number | undefined;
+    let completeAt: number | undefined;
+    const watches: AbortController[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (succeededAt !== undefined && completeAt !== undefined) resolve();
+      };
+      timer = setTimeout(() => reject(new Error(`Job ${name} not complete in 60 s`)), 60_000);
+      const watch = new Watch(kubeConfig);
+      Promise.all([
+        watch.watch(
+          `/apis/batch/v1/namespaces/${namespace}/jobs`,
+          { fieldSelector: `metadata.name=${name}` },
+          (_type, job: V1Job) => {
+            if (job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'))
+              completeAt ??= performance.now();
+            check();
+          },
+          () => undefined,
+        ),
+        watch.watch(
+          `/api/v1/namespaces/${namespace}/pods`,
+          { labelSelector: `job-name=${name}` },
+          (_type, pod: V1Pod) => {
+            if (pod.status?.phase === 'Succeeded') succeededAt ??= performance.now();
+            check();
+          },
+          () => undefined,
+        ),
+      ]).then((controllers) => watches.push(...controllers), reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // both watches open
+    const started = performance.now();
+    await kube.createJobFromCronJob(cronJob, name);
+    try {
+      await done;
+    } finally {
+      clearTimeout(timer);
+      for (const w of watches) w.abort();
+    }
+    podSucceeded.push(succeededAt! - started);
+    complete.push(completeAt! - started);
+  }
+  return { podSucceeded, complete };
+}
+
 async function deployAndVerify(rows: Row[]): Promise<void> {
   execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'up'], { stdio: 'inherit' });
   for (const match of execFileSync('bash', [path.join(repoRoot, 'scripts/cluster.sh'), 'env'], {
@@ -210,12 +288,14 @@ async function deployAndVerify(rows: Row[]): Promise<void> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const fresh: number[] = [];
-  const rerun: number[] = [];
-  const verify: number[] = [];
+  const old = await loadOldRefresher();
+  const samples: Record<string, number[]> = {};
+  const add = (key: string, value: number) => (samples[key] ??= []).push(value);
   const requests: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const namespace = `bench-${Date.now().toString(36)}`;
+  const stamp = Date.now().toString(36);
+
+  const ours = async (round: number) => {
+    const namespace = `bench-${stamp}-${round}`;
     const world = await startWorld(namespace);
     try {
       const first = await world.run();
@@ -226,28 +306,80 @@ async function deployAndVerify(rows: Row[]): Promise<void> {
           `a run failed in round ${round}:\n${first.stdout}\n${second.stdout}\n${checked.stdout}`,
         );
       }
-      fresh.push(first.durationMs);
-      rerun.push(second.durationMs);
-      verify.push(checked.durationMs);
+      add('fresh', first.durationMs);
+      add('rerun', second.durationMs);
+      add('verify', checked.durationMs);
+      const phases = (JSON.parse(first.outputs.report ?? '{}') as { phases?: PhaseResult[] }).phases ?? [];
+      const refresh = phases.find((p) => p.name === 'Initial refresh')?.durationMs;
+      if (refresh !== undefined) add('deploy refresh phase', refresh);
       const report = JSON.parse(checked.outputs.report ?? '{}') as { stats?: { checkApiRequests?: number } };
       if (typeof report.stats?.checkApiRequests === 'number') requests.push(report.stats.checkApiRequests);
+      const jobs = await refreshJobTimes(kubeConfig, namespace, 2);
+      for (const ms of jobs.podSucceeded) add('job pod succeeded', ms);
+      for (const ms of jobs.complete) add('job complete', ms);
     } finally {
       await world.close();
       await core.deleteNamespace({ name: namespace }).catch(() => undefined);
     }
+  };
+  const seed = (variant: 'gcloud' | 'refresh.mjs') => async (round: number) => {
+    if (variant === 'gcloud' && typeof old === 'string') return;
+    const namespace = `bench-seed-${variant === 'gcloud' ? 'g' : 'm'}-${stamp}-${round}`;
+    const world = await startWorld(namespace); // the namespace is the procedure's first step
+    try {
+      const settings = testSettings(world.inputs);
+      const cronJob = (rendered: V1CronJob) =>
+        typeof old === 'string' || variant === 'refresh.mjs'
+          ? rendered
+          : oldCronJob(rendered, old, settings, rendered.metadata?.name ?? '');
+      const result = await seedProcedure(settings, cronJob, process.env.KUBECONFIG ?? '');
+      add(`seed ${variant}`, result.wallMs);
+      add(`seed ${variant} job wait`, result.jobWaitMs);
+    } finally {
+      await world.close();
+      await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    }
+  };
+  const contestants = [ours, seed('gcloud'), seed('refresh.mjs')];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order, so no contestant always runs first.
+    for (let i = 0; i < contestants.length; i++) await contestants[(round + i) % contestants.length](round);
   }
-  const ms = (values: number[]) =>
-    `${median(values).toFixed(0)} ms (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
-  rows.push(['deploy, fresh namespace', ms(fresh), `${ROUNDS} rounds`, '—']);
+
+  const med = (key: string) => median(samples[key] ?? [NaN]);
+  const ms = (key: string) => {
+    const values = samples[key] ?? [];
+    if (!values.length) return 'n/a';
+    return `${med(key).toFixed(0)} ms (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
+  };
+  const ratio = (a: string, b: string) =>
+    samples[a]?.length && samples[b]?.length ? `${(med(a) / med(b)).toFixed(2)}×` : 'n/a';
+  rows.push(['deploy, fresh namespace', ms('fresh'), `${ROUNDS} rounds`, '—']);
   rows.push([
-    'deploy, no-change re-run',
-    ms(rerun),
-    'fresh deploy',
-    `${(median(rerun) / median(fresh)).toFixed(2)}×`,
+    'seed procedure (kubectl), seed refresher',
+    ms('seed gcloud'),
+    typeof old === 'string'
+      ? `not run: ${old}`
+      : `gcloud + kubectl (${OLD_COMMIT}); kubectl wait ${ms('seed gcloud job wait')}`,
+    `fresh deploy ${ratio('fresh', 'seed gcloud')}`,
   ]);
   rows.push([
+    'seed procedure (kubectl), refresh.mjs',
+    ms('seed refresh.mjs'),
+    `kubectl wait ${ms('seed refresh.mjs job wait')}`,
+    `fresh deploy ${ratio('fresh', 'seed refresh.mjs')}`,
+  ]);
+  rows.push(['deploy, no-change re-run', ms('rerun'), 'fresh deploy', ratio('rerun', 'fresh')]);
+  rows.push([
+    'refresh Job, creation → pod Succeeded',
+    ms('job pod succeeded'),
+    `→ Complete condition ${ms('job complete')}`,
+    ratio('job pod succeeded', 'job complete'),
+  ]);
+  rows.push(['deploy, Initial refresh phase', ms('deploy refresh phase'), 'report.phases[].durationMs', '—']);
+  rows.push([
     'verify',
-    ms(verify),
+    ms('verify'),
     requests.length ? `${median(requests)} API requests (checks)` : 'API requests n/a',
     '—',
   ]);

@@ -228,6 +228,7 @@ async function deploy(
   // First deploy: the Deployment waits for the initial refresh, so its first pull has credentials
   // (a kubelet would otherwise back off for minutes after a pull without the Secret).
   const afterRefresh = pullSecret ? [] : objects.filter((o) => o.kind === 'Deployment');
+  let started = Date.now();
   const { applied, live } = await group(core, 'Apply manifests', async () => {
     const first = objects.filter((o) => !afterRefresh.includes(o));
     const result = await kube.applyAll(first, control.forceConflicts);
@@ -239,7 +240,12 @@ async function deploy(
     return result;
   });
   report.applied = applied;
-  report.phases.push({ name: 'Apply', status: 'succeeded', detail: applySummary(report.applied) });
+  report.phases.push({
+    name: 'Apply',
+    status: 'succeeded',
+    detail: applySummary(report.applied),
+    durationMs: Date.now() - started,
+  });
 
   const rendered = objects.find((o): o is V1CronJob => o.kind === 'CronJob')!;
   const decision = decideInitialRefresh(pullSecret, rendered, control.forceRefresh, now);
@@ -254,6 +260,7 @@ async function deploy(
   } else {
     const jobName = initialJobName(settings);
     report.jobName = jobName;
+    started = Date.now();
     await group(core, 'Initial refresh of the pull secret', async () => {
       core.info(
         `Creating Job ${names.namespace}/${jobName} from CronJob ${names.cronJob} (${decision.reason})`,
@@ -266,6 +273,7 @@ async function deploy(
         name: 'Initial refresh',
         status: 'succeeded',
         detail: `Job ${jobName} completed; pull secret expires ${report.pullSecretExpiresAt ?? 'at an unknown time'}`,
+        durationMs: Date.now() - started,
       });
     });
   }
@@ -281,6 +289,7 @@ async function deploy(
     report.phases.push({ name: 'Rollout', status: 'skipped', detail: '`wait` is false' });
     return;
   }
+  started = Date.now();
   await group(core, 'Rollout', async () => {
     const outcome = await kube.waitForRollout(names.namespace, names.deployment, deadline);
     if (outcome.status !== 'available') throw await rolloutFailure(kube, settings, outcome);
@@ -289,6 +298,7 @@ async function deploy(
       name: 'Rollout',
       status: 'succeeded',
       detail: `Deployment ${names.deployment}: ${replicas} replica(s) available`,
+      durationMs: Date.now() - started,
     });
   });
 }

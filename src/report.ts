@@ -41,6 +41,8 @@ export interface PhaseResult {
   name: string; // "Initial refresh", "Rollout"
   status: 'succeeded' | 'failed' | 'skipped';
   detail: string;
+  /** Wall time of the phase, for the phases the run waits on (apply, refresh, rollout). */
+  durationMs?: number;
 }
 
 export interface RunReport {
@@ -222,8 +224,14 @@ export async function writeSummary(core: Core, report: RunReport): Promise<void>
         { data: 'Phase', header: true },
         { data: 'Result', header: true },
         { data: 'Detail', header: true },
+        { data: 'Time', header: true },
       ],
-      ...report.phases.map((p) => [p.name, STATUS_ICON[p.status] ?? p.status, escapeHtml(p.detail)]),
+      ...report.phases.map((p) => [
+        p.name,
+        STATUS_ICON[p.status] ?? p.status,
+        escapeHtml(p.detail),
+        p.durationMs === undefined ? '' : `${(p.durationMs / 1000).toFixed(1)} s`,
+      ]),
     ]);
   }
   if (report.applied.length) {

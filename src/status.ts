@@ -83,11 +83,19 @@ function trueCondition(job: V1Job, type: string) {
  * (Kubernetes ≥ 1.31, pods still terminating) already means Failed. With the Job's pods given, a
  * stuck container or a failed pod ends it too: the Job's retries back off 10 s, 20 s, … and a
  * refresher failure is almost always configuration, not chance.
+ *
+ * A Job of one completion whose pod Succeeded is complete as well: its container exited 0, which
+ * is all a refresh Job has to do, and nothing can undo it. The Complete condition itself comes at
+ * least one Job controller batch later (SyncJobBatchPeriod, 1 s, in kubernetes
+ * pkg/controller/job: every pod update waits that long), so waiting for it cost every first
+ * deploy a second or more (issue 11).
  */
 export function jobOutcome(job: V1Job | undefined, pods: V1Pod[] = []): JobOutcome {
   if (job && trueCondition(job, 'Complete')) return { status: 'complete' };
   const failed = job && (trueCondition(job, 'Failed') ?? trueCondition(job, 'FailureTarget'));
   if (failed) return { status: 'failed', reason: failed.reason ?? 'Failed', message: failed.message ?? '' };
+  const oneCompletion = job && (job.spec?.completions ?? 1) === 1;
+  if (oneCompletion && pods.some((pod) => pod.status?.phase === 'Succeeded')) return { status: 'complete' };
   for (const pod of pods) {
     if (pod.metadata?.deletionTimestamp) continue;
     const stuck = stuckContainer(pod);

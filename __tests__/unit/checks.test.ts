@@ -519,6 +519,40 @@ describe('cronjob-healthy', () => {
     expect(result.evidence).toContain('last success 10 min ago');
   });
 
+  it('passes right after a first deploy: the pod Succeeded, the Complete condition not yet added', () => {
+    const snapshot = healthySnapshot();
+    const cronJob = clone((snapshot.cronJob as { value: V1CronJob }).value);
+    cronJob.status = {}; // the cronjob controller has recorded no success yet
+    snapshot.cronJob = found(cronJob);
+    const podSpec = cronJob.spec!.jobTemplate.spec!.template.spec!;
+    const job = refresherJob(
+      'initial-refresh-1',
+      '2026-04-26T18:46:58Z',
+      'k8s/job-active-in-progress.modern-k8s.yaml',
+    );
+    job.spec = { ...job.spec, completions: 1, template: { spec: podSpec } };
+    const pod = refresherPod('initial-refresh-1', podSpec, 'Succeeded', '2026-04-26T18:46:58Z');
+    pod.status!.containerStatuses = [
+      {
+        name: 'refresh',
+        image: 'x',
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: { terminated: { exitCode: 0, finishedAt: new Date('2026-04-26T18:46:59Z') } },
+      },
+    ];
+    snapshot.jobs = found([job]);
+    snapshot.pods = found([pod]);
+    const result = judge(snapshot, 'cronjob-healthy');
+    expect(result.status).toBe('pass');
+    expect(result.evidence).toContain('last success 0 min ago (2026-04-26T18:46:59.000Z)');
+    expect(result.evidence).toContain('newest Job initial-refresh-1 complete');
+    // The same Job with its pod still running is no success.
+    pod.status!.phase = 'Running';
+    expect(judge(snapshot, 'cronjob-healthy').evidence).toContain('no successful run recorded');
+  });
+
   it('fails when the last success is older than two periods (kia2e CronJob status)', () => {
     const snapshot = healthySnapshot();
     const cronJob = clone((snapshot.cronJob as { value: V1CronJob }).value);

@@ -74,6 +74,21 @@ describe('jobOutcome on captured Jobs', () => {
     expect(jobOutcome(fixture<V1Job>('job-status-complete.k8s-80903.yaml'), [pod]).status).toBe('complete');
   });
 
+  it('complete: a one-completion Job whose pod Succeeded, before the controller adds Complete', () => {
+    const active = fixture<V1Job>('job-active-in-progress.modern-k8s.yaml');
+    const succeeded: V1Pod = { metadata: { name: 'refresh-abc' }, status: { phase: 'Succeeded' } };
+    const running: V1Pod = { metadata: { name: 'refresh-abc' }, status: { phase: 'Running' } };
+    const one: V1Job = { ...active, spec: { ...active.spec!, completions: 1 } };
+    const unset: V1Job = { ...active, spec: { ...active.spec!, completions: undefined } };
+    expect(jobOutcome(one, [succeeded])).toEqual({ status: 'complete' });
+    expect(jobOutcome(unset, [succeeded])).toEqual({ status: 'complete' });
+    expect(jobOutcome(one, [running])).toEqual({ status: 'running' });
+    // Six completions (the fixture's own spec): one succeeded pod is not the end.
+    expect(jobOutcome(active, [succeeded])).toEqual({ status: 'running' });
+    // Without the Job seen yet, the pods alone do not decide success.
+    expect(jobOutcome(undefined, [succeeded])).toEqual({ status: 'running' });
+  });
+
   it('failed: the first failed pod ends the wait with its exit code', () => {
     const pod: V1Pod = {
       metadata: { name: 'refresh-abc' },

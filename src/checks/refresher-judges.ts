@@ -2,8 +2,7 @@
 // secret it writes there, shaped for Artifact Registry, and not yet expired?
 
 import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from '../settings.js';
-import { jobOutcome } from '../status.js';
-import { newestFirst, podsOfJob } from './jobs.js';
+import { completedAt, newestFirst, outcomeOf, podsOfJob } from './jobs.js';
 import { schedulePeriodMinutes } from './schedule.js';
 import type { ClusterSnapshot, PullSecretSummary } from './snapshot.js';
 import { minutesAgo, newest, toDate } from './time.js';
@@ -34,9 +33,7 @@ export function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now:
 
   const lastSuccess = newest([
     toDate(cronJob.status?.lastSuccessfulTime),
-    ...jobs
-      .filter((job) => jobOutcome(job).status === 'complete')
-      .map((job) => toDate(job.status?.completionTime)),
+    ...jobs.filter((job) => outcomeOf(job, pods).status === 'complete').map((job) => completedAt(job, pods)),
   ]);
   const successText = lastSuccess
     ? `last success ${minutesAgo(lastSuccess, now)} (${lastSuccess.toISOString()})`
@@ -46,12 +43,12 @@ export function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now:
   // The newest finished Job decides; a failure not superseded by a success is explained with its
   // log. So is the newest Job while it retries after failed pods (e.g. right after a failed deploy):
   // it may still succeed, so that alone is a warning.
-  const newestFinished = jobs.find((job) => jobOutcome(job).status !== 'running');
-  const finishedOutcome = newestFinished && jobOutcome(newestFinished);
+  const newestFinished = jobs.find((job) => outcomeOf(job, pods).status !== 'running');
+  const finishedOutcome = newestFinished && outcomeOf(newestFinished, pods);
   const failed = finishedOutcome?.status === 'failed' ? newestFinished : undefined;
   const newestJob = jobs[0];
   const retrying =
-    newestJob && jobOutcome(newestJob).status === 'running' && (newestJob.status?.failed ?? 0) > 0
+    newestJob && outcomeOf(newestJob, pods).status === 'running' && (newestJob.status?.failed ?? 0) > 0
       ? newestJob
       : undefined;
   if (failed || retrying) {
@@ -122,7 +119,9 @@ export function judgeCronJob(snapshot: ClusterSnapshot, settings: Settings, now:
         `one by hand: \`kubectl create job --from=cronjob/${name} refresh-now -n ${settings.names.namespace}\`.`,
     );
   }
-  const newestText = jobs[0] ? `; newest Job ${jobs[0].metadata?.name} ${jobOutcome(jobs[0]).status}` : '';
+  const newestText = jobs[0]
+    ? `; newest Job ${jobs[0].metadata?.name} ${outcomeOf(jobs[0], pods).status}`
+    : '';
   return pass(`${scheduleText}; ${successText}${newestText}`);
 }
 
