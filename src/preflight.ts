@@ -344,7 +344,8 @@ export async function preflightBeforeDeploy(
     report.phases.push({
       name: 'Preflight',
       status: 'succeeded',
-      detail: `${result.hops.filter((h) => h.status === 'pass').length} hops passed in ${result.durationMs} ms (${result.requests} requests)`,
+      detail: `${result.hops.filter((h) => h.status === 'pass').length} hops passed (${result.requests} requests)`,
+      durationMs: result.durationMs,
     });
     if (!settings.preflight.pinDigest || !result.digest) return objects;
     const image = bifrostImage(settings.identity, result.digest);
