@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   CoreV1Api,
   type CoreV1Event,
+  type V1CronJob,
   type V1Deployment,
   type V1EndpointSlice,
   type V1Job,
@@ -593,7 +594,17 @@ describe('verify fails each check with its evidence, hint and annotation', () =>
     const world = await newWorld(namespace);
     // A first deploy applies the Deployment only once the pull secret exists; so the gateway comes
     // from a healthy deploy, then the refresher loses its IAM permission and the secret is gone.
-    expect((await world.run({})).exitCode).toBe(0);
+    const healthy = await world.run({});
+    expect(healthy.exitCode).toBe(0);
+    // The deploy ends when the refresher's pod has Succeeded; the CronJob records the success
+    // (lastSuccessfulTime) once the Job controller marks the Job Complete, a batch later.
+    const firstJob = healthy.outputs['job-name'];
+    await waitForJob(namespace, firstJob, 'Complete', (job) => hasCondition(job, 'Complete'));
+    await waitForObject<V1CronJob>(kc, `/apis/batch/v1/namespaces/${namespace}/cronjobs`, {
+      what: 'CronJob refresh-ar-secret with a recorded success',
+      fieldSelector: 'metadata.name=refresh-ar-secret',
+      until: (c) => c.status?.lastSuccessfulTime !== undefined,
+    });
     kubectl(['delete', 'jobs', '--all', '-n', namespace, '--wait=true']);
     kubectl(['delete', 'secret', 'ar-pull-secret', '-n', namespace]);
     const refused = { 'gcp-service-account': 'not-allowed@acme-hub.iam.gserviceaccount.com' };
