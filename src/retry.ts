@@ -45,9 +45,9 @@ const NOT_SENT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-export const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 8;
 const BASE_DELAY_MS = 200;
-const MAX_DELAY_MS = 5_000;
+export const MAX_DELAY_MS = 5_000;
 /** A Retry-After longer than this is not waited for: the service is treated as down. */
 const MAX_RETRY_AFTER_MS = 30_000;
 /** Kept free before the run's deadline to report what happened. */
@@ -132,8 +132,8 @@ export interface RetryPolicyOptions {
 export class RetryPolicy {
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
   private readonly random: () => number;
   private readonly counts = new Map<Service, number>();
 

@@ -10,6 +10,7 @@
 // deploying app. The emulators speak HTTPS with a throwaway CA the child trusts through
 // NODE_EXTRA_CA_CERTS. The refresher pods run for real (host executor), as in deploy.test.ts.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -773,5 +774,55 @@ describe('Entra ID refuses the sign-in (AADSTS70021)', () => {
     const shown = visible(run);
     expect(shown).not.toContain(untrustedRunner.token);
     expect(shown).not.toContain(untrustedRunner.token.split('.')[2]); // not even its signature
+  });
+});
+
+// ── 6. Entra ID stays down ─────────────────────────────────────────────────────────────────
+
+describe('Entra ID unreachable', () => {
+  let azure: AzureWorld;
+  let run: ActionRun;
+  let authority: string;
+
+  beforeAll(async () => {
+    azure = await startAzureWorld({
+      ca,
+      loginFederatedCredentials: loginTrust(),
+      clusters: [
+        {
+          resourceGroup: RESOURCE_GROUP,
+          name: 'aks-entra-down',
+          body: managedCluster('aks-entra-down'),
+          userKubeconfig: aksKubeconfig('aks-entra-down', localAccountUser()),
+        },
+      ],
+    });
+    // An authority host where nothing listens: every connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    authority = `https://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    run = await runAction({
+      inputs: {
+        ...IDENTITY_INPUTS,
+        namespace: 'never-created',
+        config: BIFROST_CONFIG,
+        ...azureInputs(azure, 'aks-entra-down'),
+        'authority-host': authority,
+      },
+      env: azureEnv(untrustedRunner, emptyHome()),
+    });
+  });
+  afterAll(() => azure?.close());
+
+  it('says Entra ID is unreachable at its address, after the retries, with the network hint', () => {
+    expect(run.exitCode).toBe(1);
+    const failure = failureAnnotation(run, 'Entra ID unreachable');
+    expect(failure?.message).toContain(
+      `Entra ID unreachable at ${authority}: ECONNREFUSED from ${authority}/${IDS.tenant}/v2.0/.well-known/openid-configuration (8 attempts)`,
+    );
+    expect(failure?.message).toContain('Fix: Every try to get a token from Entra ID failed');
+    expect(JSON.parse(run.outputs.report).stats.retries).toEqual({ entra: 7 });
+    expect(azure.arm.requests).toEqual([]);
   });
 });

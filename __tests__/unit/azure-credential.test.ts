@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import {
   AzureError,
   chooseCredentialKind,
@@ -19,6 +21,8 @@ import {
   type AzureWorld,
 } from '../support/emulators/azure-world.js';
 import { TENANT_ID } from '../support/fixtures.js';
+import { findHint } from '../../src/hints.js';
+import { RetryPolicy, ServiceUnreachableError } from '../../src/retry.js';
 
 const emulators = azureWorldPerTest();
 let world: AzureWorld | undefined;
@@ -149,6 +153,44 @@ describe('GitHub OIDC sign-in', () => {
     expect(error.message).toContain('ACTIONS_ID_TOKEN_REQUEST_URL');
     expect(error.hint).toContain('id-token: write');
     expect(world.entra.requests.filter((r) => r.path.endsWith('/token'))).toHaveLength(0);
+  });
+
+  it('names Entra ID unreachable, with the address and attempts, when the authority host refuses connections', async () => {
+    world = await emulators.start();
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
+    const authority = `https://127.0.0.1:${port}`;
+    const settings = azureTestSettings({ entra: { url: authority }, arm: world.arm });
+    const policy = new RetryPolicy({ baseDelayMs: 5, maxAttempts: 3 });
+    const login = createAzureCredential(settings.azure, TENANT_ID, {
+      getIdToken: githubTokens().getIdToken,
+      agent: emulators.ca.agent(),
+      policy,
+    });
+
+    const error = await login.credential.getToken(`${world.arm.url}/.default`).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ServiceUnreachableError);
+    expect((error as Error).message).toBe(
+      `Entra ID unreachable at ${authority}: ECONNREFUSED from ${authority}/${TENANT_ID}/v2.0/.well-known/openid-configuration (3 attempts)`,
+    );
+    expect(findHint((error as Error).message)?.id).toBe('entra-unreachable');
+    expect(policy.retries).toEqual({ entra: 2 });
+  });
+
+  it('still reports a refusal by Entra ID as a refusal, not as unreachable', async () => {
+    world = await emulators.start();
+    const settings = azureTestSettings(world, { loginClientId: '00000000-0000-4000-8000-00000000dead' });
+    const login = createAzureCredential(settings.azure, TENANT_ID, {
+      getIdToken: githubTokens().getIdToken,
+      agent: emulators.ca.agent(),
+      policy: new RetryPolicy({ baseDelayMs: 5, maxAttempts: 3 }),
+    });
+    const error = await login.credential.getToken(`${world.arm.url}/.default`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AzureError);
+    expect((error as AzureError).message).toContain('Entra ID rejected the GitHub OIDC sign-in');
   });
 
   it('refuses github-oidc without login-client-id', () => {

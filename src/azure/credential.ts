@@ -20,7 +20,7 @@ import {
   type TokenCredential,
   type TokenCredentialOptions,
 } from '@azure/identity';
-import { MAX_ATTEMPTS, type RetryPolicy } from '../retry.js';
+import { errorCode, MAX_DELAY_MS, ServiceUnreachableError, type RetryPolicy } from '../retry.js';
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type AzureSettings } from '../settings.js';
 import { isKnownAuthorityHost } from './clouds.js';
 import {
@@ -68,12 +68,13 @@ export function createAzureCredential(
   deps: CredentialDeps = {},
 ): AzureLogin {
   const kind = chooseCredentialKind(azure, deps.env);
+  const transport = new EntraTransport(azure.authorityHost);
   const options = {
     authorityHost: azure.authorityHost,
     // MSAL looks up unknown hosts at login.microsoftonline.com; an explicit host is trusted as given.
     disableInstanceDiscovery: !isKnownAuthorityHost(azure.authorityHost),
     ...(deps.agent ? { agent: deps.agent } : {}),
-    ...(deps.policy ? entraRetryOptions(deps.policy) : {}),
+    ...entraRetryOptions(transport, deps.policy),
   };
 
   if (kind === 'github-oidc') {
@@ -84,7 +85,13 @@ export function createAzureCredential(
       });
     }
     if (!deps.getIdToken) throw new Error('createAzureCredential: github-oidc needs an ID-token getter');
-    const credential = new GitHubOidcCredential(tenantId, azure.loginClientId, deps.getIdToken, options);
+    const credential = new GitHubOidcCredential(
+      tenantId,
+      azure.loginClientId,
+      deps.getIdToken,
+      options,
+      transport,
+    );
     return {
       credential,
       kind,
@@ -98,38 +105,109 @@ export function createAzureCredential(
     const cli = new AzureCliCredential();
     const credential = fallback ? new ChainedTokenCredential(cli, new DefaultAzureCredential(options)) : cli;
     return {
-      credential: new ExplainedCredential(credential, kind, fallback ? explainTokenFile : undefined),
+      credential: new ExplainedCredential(
+        credential,
+        kind,
+        transport,
+        fallback ? explainTokenFile : undefined,
+      ),
       kind,
       description: fallback ? 'the azure/login session, else the environment' : 'the azure/login session',
     };
   }
   return {
-    credential: new ExplainedCredential(new DefaultAzureCredential(options), kind, explainTokenFile),
+    credential: new ExplainedCredential(
+      new DefaultAzureCredential(options),
+      kind,
+      transport,
+      explainTokenFile,
+    ),
     kind,
     description: 'the environment (DefaultAzureCredential)',
   };
 }
 
 /**
+ * What the authority host last showed: the request that failed through every retry (a
+ * connection error, or a 5xx or 429 answer), cleared by any other answer. MSAL reports such a
+ * failure only as its own code (e.g. endpoints_resolution_error, with no cause), so the sign-in
+ * error is told apart from a refusal here. Requests elsewhere (DefaultAzureCredential's managed
+ * identity probe) are not Entra ID's.
+ */
+class EntraTransport {
+  private attempts = new WeakMap<object, number>();
+  private failure?: { url: string; problem: string; attempts: number };
+  private readonly origin: string;
+
+  constructor(authorityHost: string) {
+    this.origin = URL.canParse(authorityHost) ? new URL(authorityHost).origin : '';
+  }
+
+  async send<T extends { status: number }>(request: { url: string }, next: () => Promise<T>): Promise<T> {
+    const attempts = (this.attempts.get(request) ?? 0) + 1;
+    this.attempts.set(request, attempts);
+    if (new URL(request.url).origin !== this.origin) return next();
+    try {
+      const response = await next();
+      this.failure =
+        response.status >= 500 || response.status === 429
+          ? { url: request.url, problem: `HTTP ${response.status}`, attempts }
+          : undefined;
+      return response;
+    } catch (error) {
+      const problem = errorCode(error) ?? (error instanceof Error ? error.message : String(error));
+      this.failure = { url: request.url, problem, attempts };
+      throw error;
+    }
+  }
+
+  /** True when a request to Entra ID is being repeated (for the retry count). */
+  isRetry(request: { url: string }): boolean {
+    return this.attempts.has(request) && new URL(request.url).origin === this.origin;
+  }
+
+  /** The sign-in failed because Entra ID could not be reached: the error to end the run with. */
+  unreachable(): ServiceUnreachableError | undefined {
+    const failure = this.failure;
+    if (!failure) return undefined;
+    const url = new URL(failure.url);
+    return new ServiceUnreachableError(
+      'entra',
+      url.origin,
+      `${failure.problem} from ${url.origin}${url.pathname}`,
+      failure.attempts,
+    );
+  }
+}
+
+/**
  * @azure/identity's own retry (429 with Retry-After, 5xx, connection errors) with the policy's
- * attempts and back-off, and a per-retry pipeline policy that counts each repeated request
- * (core-rest-pipeline sends the same request object again on a retry) as an Entra ID retry.
+ * attempts and back-off, and a per-retry pipeline policy that watches each attempt
+ * (EntraTransport) and counts each repeated request (core-rest-pipeline sends the same request
+ * object again on a retry) as an Entra ID retry.
  */
 function entraRetryOptions(
-  policy: RetryPolicy,
+  transport: EntraTransport,
+  policy: RetryPolicy | undefined,
 ): Pick<TokenCredentialOptions, 'retryOptions' | 'additionalPolicies'> {
-  const seen = new WeakSet<object>();
   return {
-    retryOptions: { maxRetries: MAX_ATTEMPTS - 1, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
+    ...(policy
+      ? {
+          retryOptions: {
+            maxRetries: policy.maxAttempts - 1,
+            retryDelayInMs: policy.baseDelayMs,
+            maxRetryDelayInMs: MAX_DELAY_MS,
+          },
+        }
+      : {}),
     additionalPolicies: [
       {
         position: 'perRetry',
         policy: {
-          name: 'bifrostCountEntraRetries',
+          name: 'bifrostEntraTransport',
           sendRequest: (request, next) => {
-            if (seen.has(request)) policy.count('entra');
-            else seen.add(request);
-            return next(request);
+            if (transport.isRetry(request)) policy?.count('entra');
+            return transport.send(request, () => next(request));
           },
         },
       },
@@ -142,6 +220,7 @@ class ExplainedCredential implements TokenCredential {
   constructor(
     private readonly inner: TokenCredential,
     private readonly kind: CredentialKind,
+    private readonly transport: EntraTransport,
     /** A hint for an Entra refusal (by AADSTS code), when there is a better one than the default. */
     private readonly explainRefusal?: (code: string | undefined) => string | undefined,
   ) {}
@@ -150,6 +229,8 @@ class ExplainedCredential implements TokenCredential {
     try {
       return await this.inner.getToken(scopes, options);
     } catch (error) {
+      const unreachable = this.transport.unreachable();
+      if (unreachable) throw unreachable;
       const code = aadstsCode(error);
       const hint =
         this.explainRefusal?.(code) ??
@@ -201,6 +282,7 @@ class GitHubOidcCredential implements TokenCredential {
     private readonly clientId: string,
     private readonly getIdToken: IdTokenGetter,
     options: ConstructorParameters<typeof ClientAssertionCredential>[3],
+    private readonly transport: EntraTransport,
   ) {
     this.inner = new ClientAssertionCredential(tenantId, clientId, () => this.assertion(), options);
   }
@@ -234,6 +316,8 @@ class GitHubOidcCredential implements TokenCredential {
       // MSAL rewraps errors thrown by the assertion callback; report ours as it was.
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- AzureError extends Error; the rule loses it through MSAL's types
       if (this.idTokenFailure) throw this.idTokenFailure;
+      const unreachable = this.transport.unreachable();
+      if (unreachable) throw unreachable;
       const code = aadstsCode(error);
       throw new AzureError(
         `Entra ID rejected the GitHub OIDC sign-in as ${this.clientId}: ${messageOf(error)}`,
