@@ -32,6 +32,7 @@ import {
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
 import { createTestCa, type TestCa } from '../support/emulators/test-ca.js';
+import { startTestRegistry, type TestRegistry } from '../support/registry.js';
 import { IDENTITY_INPUTS } from '../support/fixtures.js';
 import { HOST_EXECUTOR_IMAGE, startHostExecutor, type HostExecutor } from '../support/host-executor.js';
 import { BIFROST_CONFIG, IDS, PROVIDER_AUDIENCE, startWorld, type World } from '../support/world.js';
@@ -509,6 +510,8 @@ describe('Azure-side checks in verify mode, entra federation', () => {
   let executor: HostExecutor;
   let inputs: Record<string, string>;
   let deploy: ActionRun;
+  let registry: TestRegistry;
+  let digest: string;
 
   const run = (mode: string) =>
     runAction({ inputs: { ...inputs, mode }, env: azureEnv(trustedRunner, emptyHome()) });
@@ -545,6 +548,10 @@ describe('Azure-side checks in verify mode, entra federation', () => {
       acceptedSubject: PRINCIPAL_ID,
       allowedSubjectAudiences: [ENTRA_RESOURCE],
     });
+    // The registry at the end of the chain (docker-registry, __tests__/support/registry.ts): it
+    // takes only IAM tokens this GCP emulator issued, so the preflight walks every hop for real.
+    registry = await startTestRegistry({ ca, gcp, location: IDS.region });
+    digest = (await registry.seed(`${IDS.gcpProject}/${IDS.hubSlug}/bifrost`, 'v1.4.2')).digest;
     executor = await startHostExecutor({
       kubeConfig: kubeConfig(),
       namespace,
@@ -559,25 +566,43 @@ describe('Azure-side checks in verify mode, entra federation', () => {
       'entra-authority-host': entraForRefresher.url,
       'refresher-image': HOST_EXECUTOR_IMAGE,
       'image-tag': 'v1.4.2',
+      'registry-host': registry.host,
       namespace,
       config: BIFROST_CONFIG,
       timeout: '120s',
-      preflight: 'false', // no test registry here (__tests__/e2e/registry.test.ts has one)
       ...azureInputs(azure, CLUSTER),
     };
     deploy = await run('deploy');
   });
   afterAll(async () => {
     executor?.stop();
-    await Promise.all([azure?.close(), entraForRefresher?.close(), gcp?.close()]);
+    await Promise.all([azure?.close(), entraForRefresher?.close(), gcp?.close(), registry?.close()]);
   });
 
   it('the deploy went through the whole entra chain', () => {
     expect(deploy.stderr).toBe('');
     expect(deploy.exitCode).toBe(0);
+    // The preflight's exchange from the runner, then the refresher's own in its pod.
     expect(entraForRefresher.requests.map((r) => [r.status, r.assertionClaims?.sub])).toEqual([
       [200, subjectIn(namespace)],
+      [200, subjectIn(namespace)],
     ]);
+    // Every hop from the runner passed, the registry's included: TokenRequest, Entra, STS, IAM,
+    // then /v2/, the registry token and the manifest HEAD.
+    const preflight = (
+      JSON.parse(deploy.outputs.report) as {
+        preflight: { hops: { id: string; status: string }[]; requests: number };
+      }
+    ).preflight;
+    expect(Object.fromEntries(preflight.hops.map((h) => [h.id, h.status]))).toEqual({
+      'token-request': 'pass',
+      entra: 'pass',
+      sts: 'pass',
+      iam: 'pass',
+      registry: 'pass',
+    });
+    expect(preflight.requests).toBe(7);
+    expect(deploy.outputs['image-digest']).toBe(digest);
   });
 
   it('verify passes every Azure-side check and reports the cluster issuer', async () => {
