@@ -10,13 +10,12 @@
 // deploying app. The emulators speak HTTPS with a throwaway CA the child trusts through
 // NODE_EXTRA_CA_CERTS. The refresher pods run for real (host executor), as in deploy.test.ts.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
-import { runAction, type ActionRun } from '../support/action.js';
+import { runAction, visible, type ActionRun } from '../support/action.js';
 import { clusterIssuer, kubeConfig, newNamespace } from '../support/cluster.js';
 import {
   armFixture,
@@ -32,7 +31,7 @@ import {
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
 import { createTestCa, type TestCa } from '../support/emulators/test-ca.js';
-import { startTestRegistry, type TestRegistry } from '../support/registry.js';
+import { freePort, startTestRegistry, type TestRegistry } from '../support/registry.js';
 import { IDENTITY_INPUTS } from '../support/fixtures.js';
 import { HOST_EXECUTOR_IMAGE, startHostExecutor, type HostExecutor } from '../support/host-executor.js';
 import { BIFROST_CONFIG, IDS, PROVIDER_AUDIENCE, startWorld, type World } from '../support/world.js';
@@ -227,15 +226,6 @@ function federatedCredential(name: string, subject: string): EmulatedFederatedCr
 }
 
 // ── What a user sees ───────────────────────────────────────────────────────────────────────
-
-/** The log, outputs and summary (the runner consumes ::add-mask:: lines, never shows them). */
-function visible(run: ActionRun): string {
-  const log = run.stdout
-    .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::'))
-    .join('\n');
-  return [log, run.stderr, run.summary, ...Object.values(run.outputs)].join('\n');
-}
 
 function checksOf(run: ActionRun): Array<{ id: string; status: string; evidence: string; hint?: string }> {
   return JSON.parse(run.outputs.report).checks;
@@ -743,11 +733,13 @@ describe('manage-federated-credential', () => {
   });
 });
 
-// ── 5. Entra refuses the sign-in ───────────────────────────────────────────────────────────
+// ── 5. Entra refuses the sign-in, or cannot be reached ─────────────────────────────────────
 
-describe('Entra ID refuses the sign-in (AADSTS70021)', () => {
+describe('Entra ID refuses the sign-in (AADSTS70021), or cannot be reached', () => {
   let azure: AzureWorld;
   let run: ActionRun;
+  let down: ActionRun;
+  let authority: string;
 
   beforeAll(async () => {
     azure = await startAzureWorld({
@@ -769,6 +761,18 @@ describe('Entra ID refuses the sign-in (AADSTS70021)', () => {
         namespace: 'never-created',
         config: BIFROST_CONFIG,
         ...azureInputs(azure, 'aks-refused'),
+      },
+      env: azureEnv(untrustedRunner, emptyHome()),
+    });
+    // Entra ID down: an authority host where nothing listens, every connection refused.
+    authority = `https://127.0.0.1:${await freePort()}`;
+    down = await runAction({
+      inputs: {
+        ...IDENTITY_INPUTS,
+        namespace: 'never-created',
+        config: BIFROST_CONFIG,
+        ...azureInputs(azure, 'aks-refused'),
+        'authority-host': authority,
       },
       env: azureEnv(untrustedRunner, emptyHome()),
     });
@@ -800,54 +804,15 @@ describe('Entra ID refuses the sign-in (AADSTS70021)', () => {
     expect(shown).not.toContain(untrustedRunner.token);
     expect(shown).not.toContain(untrustedRunner.token.split('.')[2]); // not even its signature
   });
-});
-
-// ── 6. Entra ID stays down ─────────────────────────────────────────────────────────────────
-
-describe('Entra ID unreachable', () => {
-  let azure: AzureWorld;
-  let run: ActionRun;
-  let authority: string;
-
-  beforeAll(async () => {
-    azure = await startAzureWorld({
-      ca,
-      loginFederatedCredentials: loginTrust(),
-      clusters: [
-        {
-          resourceGroup: RESOURCE_GROUP,
-          name: 'aks-entra-down',
-          body: managedCluster('aks-entra-down'),
-          userKubeconfig: aksKubeconfig('aks-entra-down', localAccountUser()),
-        },
-      ],
-    });
-    // An authority host where nothing listens: every connection is refused.
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    authority = `https://127.0.0.1:${(closed.address() as AddressInfo).port}`;
-    await new Promise((resolve) => closed.close(resolve));
-    run = await runAction({
-      inputs: {
-        ...IDENTITY_INPUTS,
-        namespace: 'never-created',
-        config: BIFROST_CONFIG,
-        ...azureInputs(azure, 'aks-entra-down'),
-        'authority-host': authority,
-      },
-      env: azureEnv(untrustedRunner, emptyHome()),
-    });
-  });
-  afterAll(() => azure?.close());
 
   it('says Entra ID is unreachable at its address, after the retries, with the network hint', () => {
-    expect(run.exitCode).toBe(1);
-    const failure = failureAnnotation(run, 'Entra ID unreachable');
+    expect(down.exitCode).toBe(1);
+    const failure = failureAnnotation(down, 'Entra ID unreachable');
     expect(failure?.message).toContain(
       `Entra ID unreachable at ${authority}: ECONNREFUSED from ${authority}/${IDS.tenant}/v2.0/.well-known/openid-configuration (8 attempts)`,
     );
     expect(failure?.message).toContain('Fix: Every try to get a token from Entra ID failed');
-    expect(JSON.parse(run.outputs.report).stats.retries).toEqual({ entra: 7 });
+    expect(JSON.parse(down.outputs.report).stats.retries).toEqual({ entra: 7 });
     expect(azure.arm.requests).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import { kubeConfig, newNamespace } from '../support/cluster.js';
 import { BIFROST_CONFIG, IDS, startWorld, type World } from '../support/world.js';
-import type { ActionRun } from '../support/action.js';
+import { visible, type ActionRun } from '../support/action.js';
 
 const core = kubeConfig().makeApiClient(CoreV1Api);
 const apps = kubeConfig().makeApiClient(AppsV1Api);
@@ -22,15 +22,6 @@ interface Applied {
   name: string;
   namespace?: string;
   action: string;
-}
-
-/** What a user could see: the log, outputs and summary (the runner hides masked values in them). */
-function visible(run: ActionRun): string {
-  const log = run.stdout
-    .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::')) // consumed by the runner, never shown
-    .join('\n');
-  return [log, run.stderr, run.summary, ...Object.values(run.outputs)].join('\n');
 }
 
 /** What our field manager last wrote to each object: the objects' generation (spec changes) and

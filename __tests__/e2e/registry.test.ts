@@ -11,7 +11,7 @@ import {
   KubeConfig,
   RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
-import type { ActionRun } from '../support/action.js';
+import { visible, type ActionRun } from '../support/action.js';
 import { kubeConfig, newNamespace } from '../support/cluster.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { IDS, startWorld, type World } from '../support/world.js';
@@ -40,15 +40,6 @@ interface Report {
 const reportOf = (run: ActionRun): Report => JSON.parse(run.outputs.report) as Report;
 const hopStatuses = (run: ActionRun) =>
   Object.fromEntries((reportOf(run).preflight?.hops ?? []).map((h) => [h.id, h.status]));
-
-/** Every log line a user could see, without the runner's mask commands. */
-function visible(run: ActionRun): string {
-  const log = run.stdout
-    .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::'))
-    .join('\n');
-  return [log, run.stderr, run.summary, ...Object.values(run.outputs)].join('\n');
-}
 
 async function exists(read: () => Promise<unknown>): Promise<boolean> {
   return read().then(

@@ -22,7 +22,7 @@ import {
 import type { CheckResult } from '../../src/check-result.js';
 import { CHECK_IDS } from '../../src/checks.js';
 import { formatHint, hintById } from '../../src/hints.js';
-import type { ActionRun } from '../support/action.js';
+import { visible, type ActionRun } from '../support/action.js';
 import { kubeConfig, newNamespace, setPodHttpAnswer, waitForObject } from '../support/cluster.js';
 import { IDS, PROVIDER_AUDIENCE, startWorld, type World } from '../support/world.js';
 
@@ -227,15 +227,6 @@ async function newWorld(namespace: string): Promise<World> {
 afterAll(async () => {
   await Promise.all(worlds.splice(0).map((world) => world.close()));
 });
-
-/** What a user could see: log, outputs and summary (the runner hides masked values in them). */
-function visible(run: ActionRun): string {
-  const log = run.stdout
-    .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::'))
-    .join('\n');
-  return [log, run.stderr, run.summary, ...Object.values(run.outputs)].join('\n');
-}
 
 /** A fresh namespace with a healthy install: `mode: deploy` with the world's inputs, exit 0. */
 async function healthyInstall(prefix: string): Promise<World> {

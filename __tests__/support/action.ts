@@ -156,3 +156,13 @@ function unescapeData(text: string): string {
 function unescapeProperty(text: string): string {
   return unescapeData(text).replace(/%3A/g, ':').replace(/%2C/g, ',');
 }
+
+/** Everything a user of the run could see: the log (without `::add-mask::` lines, which the runner
+ * consumes and never shows), stderr, the job summary and the outputs. */
+export function visible(run: ActionRun): string {
+  const log = run.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
+  return [log, run.stderr, run.summary, ...Object.values(run.outputs)].join('\n');
+}

@@ -3,8 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import {
   AzureError,
   chooseCredentialKind,
@@ -21,6 +19,7 @@ import {
   type AzureWorld,
 } from '../support/emulators/azure-world.js';
 import { TENANT_ID } from '../support/fixtures.js';
+import { freePort } from '../support/registry.js';
 import { findHint } from '../../src/hints.js';
 import { RetryPolicy, ServiceUnreachableError } from '../../src/retry.js';
 
@@ -157,11 +156,7 @@ describe('GitHub OIDC sign-in', () => {
 
   it('names Entra ID unreachable, with the address and attempts, when the authority host refuses connections', async () => {
     world = await emulators.start();
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
-    const authority = `https://127.0.0.1:${port}`;
+    const authority = `https://127.0.0.1:${await freePort()}`; // nothing listens there
     const settings = azureTestSettings({ entra: { url: authority }, arm: world.arm });
     const policy = new RetryPolicy({ baseDelayMs: 5, maxAttempts: 3 });
     const login = createAzureCredential(settings.azure, TENANT_ID, {
