@@ -15,6 +15,7 @@ import { BatchV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernete
 import { repoRoot, type ActionRun } from '../__tests__/support/action.js';
 import { startGitHubEmulator } from '../__tests__/support/emulators/github.js';
 import { startWorld } from '../__tests__/support/world.js';
+import { inParallel } from '../__tests__/support/parallel.js';
 
 const N = Number(process.argv[2] ?? 10);
 const CONCURRENCY = Number(process.argv[3] ?? 5);
@@ -35,20 +36,6 @@ function stats(samples: number[]): string {
   const median = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   return `median ${s(median)}, min ${s(sorted[0])}, max ${s(sorted.at(-1)!)} (n=${sorted.length})`;
-}
-
-async function inParallel<T, R>(items: T[], limit: number, body: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await body(items[index]);
-      }
-    }),
-  );
-  return results;
 }
 
 function check(what: string, run: ActionRun): void {

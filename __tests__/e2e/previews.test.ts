@@ -16,6 +16,7 @@ import type { ActionRun } from '../support/action.js';
 import { kubeConfig, newNamespace } from '../support/cluster.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../support/emulators/github.js';
 import { startWorld, type World } from '../support/world.js';
+import { inParallel } from '../support/parallel.js';
 
 const core = kubeConfig().makeApiClient(CoreV1Api);
 const apps = kubeConfig().makeApiClient(AppsV1Api);
@@ -110,20 +111,6 @@ async function leftovers(): Promise<string[]> {
     ...jobs.items.map((j) => `Job ${j.metadata?.name}`),
     ...held.items.map((l) => `Lease ${l.metadata?.name}`),
   ];
-}
-
-async function inParallel<T, R>(items: T[], limit: number, body: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await body(items[index]);
-      }
-    }),
-  );
-  return results;
 }
 
 beforeAll(async () => {
