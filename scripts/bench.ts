@@ -16,6 +16,7 @@
 //   - the refresh Job: creation → its pod Succeeded (what the action waits for) and → the Job's
 //     Complete condition (one Job controller batch later), two Jobs a round from the CronJob.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -247,43 +248,46 @@ async function refreshJobTimes(
     const name = `bench-refresh-${i}`;
     let succeededAt: number | undefined;
     let completeAt: number | undefined;
-    const watches: AbortController[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (succeededAt !== undefined && completeAt !== undefined) resolve();
-      };
-      timer = setTimeout(() => reject(new Error(`Job ${name} not complete in 60 s`)), 60_000);
-      const watch = new Watch(kubeConfig);
-      Promise.all([
-        watch.watch(
-          `/apis/batch/v1/namespaces/${namespace}/jobs`,
-          { fieldSelector: `metadata.name=${name}` },
-          (_type, job: V1Job) => {
-            if (job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'))
-              completeAt ??= performance.now();
-            check();
-          },
-          () => undefined,
-        ),
-        watch.watch(
-          `/api/v1/namespaces/${namespace}/pods`,
-          { labelSelector: `job-name=${name}` },
-          (_type, pod: V1Pod) => {
-            if (pod.status?.phase === 'Succeeded') succeededAt ??= performance.now();
-            check();
-          },
-          () => undefined,
-        ),
-      ]).then((controllers) => watches.push(...controllers), reject);
-    });
-    await new Promise((resolve) => setTimeout(resolve, 200)); // both watches open
+    let resolve = () => {};
+    const done = new Promise<void>((r) => (resolve = r));
+    const check = () => {
+      if (succeededAt !== undefined && completeAt !== undefined) resolve();
+    };
+    const watch = new Watch(kubeConfig);
+    // Watch.watch resolves once the API server has answered: both watches are open before the create.
+    const watches = await Promise.all([
+      watch.watch(
+        `/apis/batch/v1/namespaces/${namespace}/jobs`,
+        { fieldSelector: `metadata.name=${name}` },
+        (_type, job: V1Job) => {
+          if (job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'))
+            completeAt ??= performance.now();
+          check();
+        },
+        () => undefined,
+      ),
+      watch.watch(
+        `/api/v1/namespaces/${namespace}/pods`,
+        { labelSelector: `job-name=${name}` },
+        (_type, pod: V1Pod) => {
+          if (pod.status?.phase === 'Succeeded') succeededAt ??= performance.now();
+          check();
+        },
+        () => undefined,
+      ),
+    ]);
     const started = performance.now();
-    await kube.createJobFromCronJob(cronJob, name);
+    const timeout = new AbortController();
     try {
-      await done;
+      await kube.createJobFromCronJob(cronJob, name);
+      await Promise.race([
+        done,
+        sleep(60_000, undefined, { signal: timeout.signal }).then(() => {
+          throw new Error(`Job ${name} not complete in 60 s`);
+        }),
+      ]);
     } finally {
-      clearTimeout(timer);
+      timeout.abort(); // ends the sleep; the race has settled, so its rejection is handled
       for (const w of watches) w.abort();
     }
     podSucceeded.push(succeededAt! - started);

@@ -93,8 +93,9 @@ export async function seedProcedure(
           env: { ...process.env, KUBECONFIG: kubeconfig },
         });
       } catch (error) {
-        const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-        throw new Error(`seed procedure: kubectl ${command} failed:\n${stdout ?? ''}${stderr ?? ''}`, {
+        // stderr only: stdout of `get secret -o yaml` would hold a live token.
+        const { stderr } = error as { stderr?: string };
+        throw new Error(`seed procedure: kubectl ${command} failed:\n${stderr ?? ''}`, {
           cause: error,
         });
       }

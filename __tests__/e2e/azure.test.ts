@@ -755,27 +755,21 @@ describe('Entra ID refuses the sign-in (AADSTS70021), or cannot be reached', () 
       ],
     });
     // A runner whose ServiceAccount the deploying app has no federated credential for.
-    run = await runAction({
-      inputs: {
-        ...IDENTITY_INPUTS,
-        namespace: 'never-created',
-        config: BIFROST_CONFIG,
-        ...azureInputs(azure, 'aks-refused'),
-      },
-      env: azureEnv(untrustedRunner, emptyHome()),
-    });
+    const signIn = (extra: Record<string, string> = {}) =>
+      runAction({
+        inputs: {
+          ...IDENTITY_INPUTS,
+          namespace: 'never-created',
+          config: BIFROST_CONFIG,
+          ...azureInputs(azure, 'aks-refused'),
+          ...extra,
+        },
+        env: azureEnv(untrustedRunner, emptyHome()),
+      });
+    run = await signIn();
     // Entra ID down: an authority host where nothing listens, every connection refused.
     authority = `https://127.0.0.1:${await freePort()}`;
-    down = await runAction({
-      inputs: {
-        ...IDENTITY_INPUTS,
-        namespace: 'never-created',
-        config: BIFROST_CONFIG,
-        ...azureInputs(azure, 'aks-refused'),
-        'authority-host': authority,
-      },
-      env: azureEnv(untrustedRunner, emptyHome()),
-    });
+    down = await signIn({ 'authority-host': authority });
   });
   afterAll(() => azure?.close());
 
