@@ -16,8 +16,8 @@ import { startGcpEmulator } from '../__tests__/support/emulators/gcp.js';
 import { GCP_SERVICE_ACCOUNT, PROVIDER_AUDIENCE, testSettings } from '../__tests__/support/fixtures.js';
 import { HOST_EXECUTOR_IMAGE, startHostExecutor } from '../__tests__/support/host-executor.js';
 import { startWorld } from '../__tests__/support/world.js';
-import { KubeClient } from '../src/kube.js';
-import { render } from '../src/render.js';
+import { KubeClient } from '../src/cluster/client.js';
+import { render } from '../src/manifests/render.js';
 import { loadOldRefresher, OLD_COMMIT, oldCronJob, type OldRefresher } from './seed-refresher.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -20,8 +20,8 @@ import {
 } from '@kubernetes/client-node';
 import { repoRoot } from '../__tests__/support/action.js';
 import { startWorld } from '../__tests__/support/world.js';
-import { collectSnapshot, evaluateChecks, type KubeApis } from '../src/checks.js';
-import { readSettings } from '../src/inputs.js';
+import { collectSnapshot, evaluateChecks, type KubeApis } from '../src/checks/index.js';
+import { readSettings } from '../src/config/inputs.js';
 
 const RUNS = Number(process.argv[2] ?? process.env.BENCH_VERIFY_RUNS ?? 5);
 

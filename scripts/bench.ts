@@ -32,8 +32,8 @@ import {
 import { repoRoot } from '../__tests__/support/action.js';
 import { IDENTITY_INPUTS, testSettings } from '../__tests__/support/fixtures.js';
 import { startWorld } from '../__tests__/support/world.js';
-import { KubeClient } from '../src/kube.js';
-import type { PhaseResult } from '../src/report.js';
+import { KubeClient } from '../src/cluster/client.js';
+import type { PhaseResult } from '../src/report/report.js';
 import { seedProcedure } from './seed-procedure.js';
 import { loadOldRefresher, OLD_COMMIT, oldCronJob } from './seed-refresher.js';
 

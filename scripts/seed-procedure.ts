@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { KubernetesObject, V1CronJob } from '@kubernetes/client-node';
-import { render, toYamlStream } from '../src/render.js';
-import type { Settings } from '../src/settings.js';
+import { render, toYamlStream } from '../src/manifests/render.js';
+import type { Settings } from '../src/config/settings.js';
 
 const run = promisify(execFile);
 

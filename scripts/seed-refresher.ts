@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { V1CronJob, V1EnvVar } from '@kubernetes/client-node';
 import { repoRoot } from '../__tests__/support/action.js';
-import type { Settings } from '../src/settings.js';
+import type { Settings } from '../src/config/settings.js';
 
 /** The last commit with the gcloud + kubectl refresher (src/refresher.ts rendered a bash script). */
 export const OLD_COMMIT = 'f268b5a';

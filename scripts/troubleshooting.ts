@@ -6,9 +6,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { azureChecks } from '../src/azure/checks.js';
-import { evaluateChecks, type ClusterSnapshot } from '../src/checks.js';
-import { HINTS, type Hint } from '../src/hints.js';
-import { readSettings } from '../src/inputs.js';
+import { evaluateChecks, type ClusterSnapshot } from '../src/checks/index.js';
+import { HINTS, type Hint } from '../src/report/hints.js';
+import { readSettings } from '../src/config/inputs.js';
 
 /** What each check looks at, and when it warns or fails. Keyed by check id; a check without an
  * entry stops the generation (and the unit test). */

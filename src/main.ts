@@ -3,30 +3,30 @@
 import * as actionsCore from '@actions/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AzureConnection, AzureFacts } from './azure.js';
+import type { AzureConnection, AzureFacts } from './azure/index.js';
 import { AzureError } from './azure/errors.js';
-import type { CheckResult } from './check-result.js';
-import { findHint, formatHint, hintById } from './hints.js';
-import { InputError, readSettings } from './inputs.js';
-import type * as Kube from './kube.js';
-import type { AppliedObject, JobWaitResult, KubeClient, RolloutOutcome } from './kube.js';
-import { KubeError } from './kube-errors.js';
-import { maskSecretConfig, maskSecretInputs, redactSecrets } from './redact.js';
-import { RetryPolicy, ServiceUnreachableError } from './retry.js';
-import { render, toYamlStream } from './render.js';
-import { isPreviewRun, renderPreview } from './preview.js';
-import { REFRESHER_CONTAINER } from './refresher.js';
-import { decideInitialRefresh } from './refresh-skip.js';
-import type { Core, RunReport } from './report.js';
-import { ActionFailure, annotate, group, podEvidence, setOutputs, writeSummary } from './report.js';
-import type { Settings } from './settings.js';
+import type { CheckResult } from './report/check-result.js';
+import { findHint, formatHint, hintById } from './report/hints.js';
+import { InputError, readSettings } from './config/inputs.js';
+import type * as Kube from './cluster/client.js';
+import type { AppliedObject, JobWaitResult, KubeClient, RolloutOutcome } from './cluster/client.js';
+import { KubeError } from './cluster/errors.js';
+import { maskSecretConfig, maskSecretInputs, redactSecrets } from './report/redact.js';
+import { RetryPolicy, ServiceUnreachableError } from './net/retry.js';
+import { render, toYamlStream } from './manifests/render.js';
+import { isPreviewRun, renderPreview } from './manifests/preview.js';
+import { REFRESHER_CONTAINER } from './manifests/refresher.js';
+import { decideInitialRefresh } from './cluster/refresh-skip.js';
+import type { Core, RunReport } from './report/report.js';
+import { ActionFailure, annotate, group, podEvidence, setOutputs, writeSummary } from './report/report.js';
+import type { Settings } from './config/settings.js';
 import type { V1CronJob } from '@kubernetes/client-node';
-import { EXPIRES_AT_ANNOTATION } from './settings.js';
+import { EXPIRES_AT_ANNOTATION } from './config/settings.js';
 
 // The Kubernetes client, Azure (@azure/identity, MSAL) and the checks load only in the modes that
 // reach a cluster: an input error and `mode: render` never parse them (issue 11, cold start).
 let kubeModule: typeof Kube | undefined;
-const loadKube = async () => (kubeModule ??= await import('./kube.js'));
+const loadKube = async () => (kubeModule ??= await import('./cluster/client.js'));
 
 export interface Dependencies {
   core: Core & { getInput: (name: string) => string; getIDToken: (audience?: string) => Promise<string> };
@@ -96,11 +96,11 @@ export async function run(
         settings.preview && renderPreview(settings, settings.preview, now().toISOString());
       report.manifestsPath = await writeManifests(settings, previewObjects || objects, env);
     } else if (isPreviewRun(settings)) {
-      const { runPreview } = await import('./preview-lifecycle.js');
+      const { runPreview } = await import('./modes/preview.js');
       await runPreview({ core, settings, report, deadline, deadlineAt, env, now });
     } else {
       const [{ KubeClient }, { bifrostTeamDetails, connectAzure, hasAzureAccess, resolveClusterAccess }] =
-        await Promise.all([loadKube(), import('./azure.js')]);
+        await Promise.all([loadKube(), import('./azure/index.js')]);
       // Signs in to Azure only when something needs Resource Manager.
       let azure: AzureConnection | undefined;
       const connect = () =>
@@ -125,14 +125,14 @@ export async function run(
       if (settings.mode === 'deploy') {
         if (settings.azure.manageFederatedCredential)
           await ensureFederatedCredential(tracked, settings, arm, report);
-        const { preflightBeforeDeploy } = await import('./preflight.js');
+        const { preflightBeforeDeploy } = await import('./chain/preflight.js');
         const toApply = await preflightBeforeDeploy(tracked, kube, settings, objects, report);
         await deploy(tracked, kube, settings, toApply, report, deadline, now());
       }
       const { checks, azureFacts, apiRequests } = await group(tracked, 'Verify', () =>
         verify(kube, settings, arm, now()),
       );
-      const { preflightVerifyChecks } = await import('./preflight.js');
+      const { preflightVerifyChecks } = await import('./chain/preflight.js');
       report.checks = [...(await preflightVerifyChecks(core, kube, settings, report)), ...checks];
       report.checkApiRequests = apiRequests;
       report.issuerUrl = bifrostTeamDetails(settings, azureFacts).issuerUrl;
@@ -428,8 +428,8 @@ async function verify(
   now: Date,
 ): Promise<{ checks: CheckResult[]; azureFacts: AzureFacts; apiRequests: number }> {
   const [{ collectSnapshot, evaluateChecks }, { azureChecks, gatherAzureFacts }] = await Promise.all([
-    import('./checks.js'),
-    import('./azure.js'),
+    import('./checks/index.js'),
+    import('./azure/index.js'),
   ]);
   const [snapshot, azureFacts] = await Promise.all([
     collectSnapshot({ core: kube.core, apps: kube.apps, batch: kube.batch }, settings),
@@ -455,7 +455,7 @@ async function ensureFederatedCredential(
     );
   }
   await group(core, 'Federated credential', async () => {
-    const { ensureRefresherFederatedCredential } = await import('./azure.js');
+    const { ensureRefresherFederatedCredential } = await import('./azure/index.js');
     const result = await ensureRefresherFederatedCredential(settings, arm);
     const detail = `${result.name}: ${result.action} (subject ${result.properties.subject})${result.note ? `; ${result.note}` : ''}`;
     core.info(detail);

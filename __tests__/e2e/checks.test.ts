@@ -11,12 +11,12 @@ import {
   type V1Job,
   type V1Pod,
 } from '@kubernetes/client-node';
-import type { CheckResult } from '../../src/check-result.js';
-import { collectSnapshot, evaluateChecks, type KubeApis } from '../../src/checks.js';
-import { formatHint, hintById } from '../../src/hints.js';
-import { KubeClient } from '../../src/kube.js';
-import { render } from '../../src/render.js';
-import type { Settings } from '../../src/settings.js';
+import type { CheckResult } from '../../src/report/check-result.js';
+import { collectSnapshot, evaluateChecks, type KubeApis } from '../../src/checks/index.js';
+import { formatHint, hintById } from '../../src/report/hints.js';
+import { KubeClient } from '../../src/cluster/client.js';
+import { render } from '../../src/manifests/render.js';
+import type { Settings } from '../../src/config/settings.js';
 import {
   TEST_ANNOTATIONS,
   kubeConfig,

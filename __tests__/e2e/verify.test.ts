@@ -19,9 +19,9 @@ import {
   type V1Job,
   type V1Pod,
 } from '@kubernetes/client-node';
-import type { CheckResult } from '../../src/check-result.js';
-import { CHECK_IDS } from '../../src/checks.js';
-import { formatHint, hintById } from '../../src/hints.js';
+import type { CheckResult } from '../../src/report/check-result.js';
+import { CHECK_IDS } from '../../src/checks/index.js';
+import { formatHint, hintById } from '../../src/report/hints.js';
 import { visible, type ActionRun } from '../support/action.js';
 import { kubeConfig, newNamespace, setPodHttpAnswer, waitForObject } from '../support/cluster.js';
 import { IDS, PROVIDER_AUDIENCE, startWorld, type World } from '../support/world.js';

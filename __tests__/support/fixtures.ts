@@ -1,8 +1,8 @@
 // The identities every suite deploys with, and Settings built from inputs exactly as the action
 // builds them (readSettings). One set of values: the emulators' trust (world.ts) and the tests'
 // expectations come from the same place.
-import { readSettings } from '../../src/inputs.js';
-import type { Settings } from '../../src/settings.js';
+import { readSettings } from '../../src/config/inputs.js';
+import type { Settings } from '../../src/config/settings.js';
 
 export const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 /** The managed identity the refresher's ServiceAccount is federated to. */

@@ -12,7 +12,7 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { headManifest, parseImageReference, type ManifestAnswer } from '../../src/registry.js';
+import { headManifest, parseImageReference, type ManifestAnswer } from '../../src/chain/registry.js';
 import { readBody } from './emulators/http.js';
 import type { TestCa } from './emulators/test-ca.js';
 import { TEST_ANNOTATIONS } from './test-annotations.js';

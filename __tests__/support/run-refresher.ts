@@ -35,7 +35,7 @@ import {
   type V1PodSpec,
   type V1Volume,
 } from '@kubernetes/client-node';
-import { REFRESHER_CONTAINER, REFRESHER_NODE } from '../../src/refresher.js';
+import { REFRESHER_CONTAINER, REFRESHER_NODE } from '../../src/manifests/refresher.js';
 import { registerCapture } from './secret-scan.js';
 
 /** PATH of the distroless images. */

@@ -5,7 +5,7 @@
 // holds a secret or any 12-character piece of one. SECRET_SCAN_STATS=1 prints the counts.
 //
 // The registry lives on globalThis: jest may load this module more than once per test file.
-import { isSecretConfigValue, kubeconfigSecrets } from '../../src/redact.js';
+import { isSecretConfigValue, kubeconfigSecrets } from '../../src/report/redact.js';
 
 /** A shorter run of a secret's characters is not treated as a leak. */
 export const PIECE_LENGTH = 12;

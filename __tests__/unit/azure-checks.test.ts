@@ -8,9 +8,9 @@ import {
   gatherAzureFacts,
   runAzureChecks,
   type ArmClient,
-} from '../../src/azure.js';
-import type { CheckResult } from '../../src/check-result.js';
-import type { Settings } from '../../src/settings.js';
+} from '../../src/azure/index.js';
+import type { CheckResult } from '../../src/report/check-result.js';
+import type { Settings } from '../../src/config/settings.js';
 import {
   armFixture,
   armFixtureText,

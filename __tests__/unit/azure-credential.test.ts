@@ -9,7 +9,7 @@ import {
   connectAzure,
   createAzureCredential,
   resolveAzureCloud,
-} from '../../src/azure.js';
+} from '../../src/azure/index.js';
 import {
   GITHUB_SUBJECT,
   LOGIN_CLIENT_ID,
@@ -20,8 +20,8 @@ import {
 } from '../support/emulators/azure-world.js';
 import { TENANT_ID } from '../support/fixtures.js';
 import { freePort } from '../support/registry.js';
-import { findHint } from '../../src/hints.js';
-import { RetryPolicy, ServiceUnreachableError } from '../../src/retry.js';
+import { findHint } from '../../src/report/hints.js';
+import { RetryPolicy, ServiceUnreachableError } from '../../src/net/retry.js';
 
 const emulators = azureWorldPerTest();
 let world: AzureWorld | undefined;

@@ -1,8 +1,8 @@
 // manage-federated-credential: create or update the refresher's federated credential
 // idempotently, against the HTTPS Resource Manager emulator.
 import { describe, expect, it } from '@jest/globals';
-import { AzureError, connectAzure, ensureRefresherFederatedCredential } from '../../src/azure.js';
-import type { Settings } from '../../src/settings.js';
+import { AzureError, connectAzure, ensureRefresherFederatedCredential } from '../../src/azure/index.js';
+import type { Settings } from '../../src/config/settings.js';
 import { armFixture, type EmulatedFederatedCredential } from '../support/emulators/arm.js';
 import {
   azureTestSettings,

@@ -10,9 +10,9 @@ import {
   connectAzure,
   resolveClusterAccess,
   type ResourceManagerAccess,
-} from '../../src/azure.js';
-import { InputError } from '../../src/inputs.js';
-import type { Settings } from '../../src/settings.js';
+} from '../../src/azure/index.js';
+import { InputError } from '../../src/config/inputs.js';
+import type { Settings } from '../../src/config/settings.js';
 import { armFixture, armFixtureText } from '../support/emulators/arm.js';
 import {
   azureTestSettings,

@@ -1,4 +1,4 @@
-import { STUCK_WAITING_REASONS } from '../../src/status.js';
+import { STUCK_WAITING_REASONS } from '../../src/cluster/status.js';
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import {
   type V1ServiceAccount,
 } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import type { CheckResult } from '../../src/check-result.js';
+import type { CheckResult } from '../../src/report/check-result.js';
 import {
   CHECK_IDS,
   evaluateChecks,
@@ -27,10 +27,10 @@ import {
   type ClusterSnapshot,
   type Observed,
   type PullSecretSummary,
-} from '../../src/checks.js';
-import { formatHint, hintById } from '../../src/hints.js';
-import { render } from '../../src/render.js';
-import { EXPIRES_AT_ANNOTATION, type Settings } from '../../src/settings.js';
+} from '../../src/checks/index.js';
+import { formatHint, hintById } from '../../src/report/hints.js';
+import { render } from '../../src/manifests/render.js';
+import { EXPIRES_AT_ANNOTATION, type Settings } from '../../src/config/settings.js';
 import { CLIENT_ID, testSettings } from '../support/fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

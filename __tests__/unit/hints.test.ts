@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HINTS, findHint, findHints, formatHint, hintById } from '../../src/hints.js';
+import { HINTS, findHint, findHints, formatHint, hintById } from '../../src/report/hints.js';
 
 // The fixtures live in the repository (__fixtures__/SOURCES.md says where each came from).
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

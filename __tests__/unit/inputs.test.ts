@@ -14,8 +14,8 @@ import {
   parseQuantity,
   readSettings,
   type InputProblem,
-} from '../../src/inputs.js';
-import { DEFAULT_REFRESHER_IMAGE } from '../../src/refresher.js';
+} from '../../src/config/inputs.js';
+import { DEFAULT_REFRESHER_IMAGE } from '../../src/manifests/refresher.js';
 import { CLIENT_ID, IDENTITY_INPUTS } from '../support/fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

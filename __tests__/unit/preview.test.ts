@@ -2,8 +2,8 @@
 // GitHub client against the loopback emulator of the documented payloads.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1Deployment, V1RoleBinding } from '@kubernetes/client-node';
-import { GitHubAuthError, gitHubClient } from '../../src/github.js';
-import { InputError, parseMaxAgeSeconds } from '../../src/inputs.js';
+import { GitHubAuthError, gitHubClient } from '../../src/github/client.js';
+import { InputError, parseMaxAgeSeconds } from '../../src/config/inputs.js';
 import {
   compareRuns,
   decideSweep,
@@ -13,7 +13,7 @@ import {
   refreshJobName,
   renderPreview,
   repositoryLabelValue,
-} from '../../src/preview.js';
+} from '../../src/manifests/preview.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../support/emulators/github.js';
 import { testSettings } from '../support/fixtures.js';
 

@@ -7,7 +7,7 @@ import {
   maskSecretConfig,
   maskSecretInputs,
   redactSecrets,
-} from '../../src/redact.js';
+} from '../../src/report/redact.js';
 
 const FAKE_TOKEN = 'ya29.c.fake-access-token-value-0123456789';
 

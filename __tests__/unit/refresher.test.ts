@@ -11,16 +11,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { credentialConfig } from '../../src/gcp.js';
+import { credentialConfig } from '../../src/manifests/gcp.js';
 import {
   REFRESHER_PATHS,
   isGcloudRefresherImage,
   refresherCommand,
   refresherEnv,
   refresherScriptEntry,
-} from '../../src/refresher.js';
-import { REFRESHER_SCRIPT, REFRESHER_SCRIPT_FILE, REFRESHER_STEPS } from '../../src/refresher-script.js';
-import type { FederationMode, IdentitySettings, Settings } from '../../src/settings.js';
+} from '../../src/manifests/refresher.js';
+import { REFRESHER_SCRIPT, REFRESHER_SCRIPT_FILE, REFRESHER_STEPS } from '../../src/manifests/refresher-script.js';
+import type { FederationMode, IdentitySettings, Settings } from '../../src/config/settings.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
 import {

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findHint } from '../../src/hints.js';
-import { parseBearerChallenge, parseImageReference, registryErrorText } from '../../src/registry.js';
+import { findHint } from '../../src/report/hints.js';
+import { parseBearerChallenge, parseImageReference, registryErrorText } from '../../src/chain/registry.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../__fixtures__/registry');
 const fixture = (name: string) => readFileSync(path.join(fixtures, name), 'utf8');

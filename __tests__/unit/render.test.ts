@@ -10,16 +10,16 @@ import type {
   V1ServiceAccount,
 } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { INPUT_DEFAULTS, InputError, readSettings, type InputName } from '../../src/inputs.js';
+import { INPUT_DEFAULTS, InputError, readSettings, type InputName } from '../../src/config/inputs.js';
 import {
   DEFAULT_REFRESHER_IMAGE,
   REFRESHER_CONTAINER,
   refresherEnv,
   refresherSpecHash,
-} from '../../src/refresher.js';
-import { REFRESHER_SCRIPT } from '../../src/refresher-script.js';
-import { redactSecretData, render, toYamlStream } from '../../src/render.js';
-import type { Settings } from '../../src/settings.js';
+} from '../../src/manifests/refresher.js';
+import { REFRESHER_SCRIPT } from '../../src/manifests/refresher-script.js';
+import { redactSecretData, render, toYamlStream } from '../../src/manifests/render.js';
+import type { Settings } from '../../src/config/settings.js';
 import { IDENTITY_INPUTS, testSettings } from '../support/fixtures.js';
 
 const CONFIG = JSON.stringify({ providers: { openai: { keys: [{ name: 'k', value: 'sk-live-SECRET' }] } } });

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { makeApiClient } from '../../src/kube-http.js';
-import { RetryPolicy, retryAfterMs, retryingFetch, ServiceUnreachableError } from '../../src/retry.js';
+import { makeApiClient } from '../../src/cluster/http.js';
+import { RetryPolicy, retryAfterMs, retryingFetch, ServiceUnreachableError } from '../../src/net/retry.js';
 
 type Step = 503 | 500 | 429 | 200 | 201 | 'reset';
 

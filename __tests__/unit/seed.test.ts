@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { render } from '../../src/render.js';
+import { render } from '../../src/manifests/render.js';
 import {
   CLIENT_ID,
   GCP_PROJECT_ID,

@@ -15,7 +15,7 @@ import {
   stuckContainer,
   stuckContainers,
   unschedulable,
-} from '../../src/status.js';
+} from '../../src/cluster/status.js';
 
 function fixture<T>(name: string): T {
   return parse(readFileSync(path.join(repoRoot, '__fixtures__/k8s', name), 'utf8')) as T;

@@ -8,8 +8,8 @@ import {
   renderTroubleshooting,
   sectionOf,
 } from '../../scripts/troubleshooting.js';
-import { CHECK_IDS } from '../../src/checks.js';
-import { HINTS } from '../../src/hints.js';
+import { CHECK_IDS } from '../../src/checks/index.js';
+import { HINTS } from '../../src/report/hints.js';
 import { repoRoot } from '../support/action.js';
 
 const doc = () => readFileSync(path.join(repoRoot, 'docs/TROUBLESHOOTING.md'), 'utf8');

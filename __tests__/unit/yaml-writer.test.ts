@@ -1,7 +1,7 @@
 // The manifests' YAML writer: what it writes reads back as the same data in YAML 1.1 and 1.2.
 import { describe, expect, it } from '@jest/globals';
 import YAML from 'yaml';
-import { needsQuotes, toYamlDocument } from '../../src/yaml-writer.js';
+import { needsQuotes, toYamlDocument } from '../../src/manifests/yaml.js';
 
 /** Strings a YAML 1.1 or 1.2 reader takes for something else when written plain. */
 const NOT_PLAIN = [

@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import https, { type Agent } from 'node:https';
 import type { TokenCredential } from '@azure/identity';
-import { endsTheRun, RETRY_STATUSES, RetryPolicy } from '../retry.js';
+import { endsTheRun, RETRY_STATUSES, RetryPolicy } from '../net/retry.js';
 import { AzureError, armErrorHint, type ArmPermission } from './errors.js';
 
 export const AKS_API_VERSION = '2024-09-01';

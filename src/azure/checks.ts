@@ -4,8 +4,8 @@
 // the cluster issuer and the refresher's ServiceAccount exactly.
 // First the facts are gathered (one GET each), then every check is a pure function of them.
 
-import type { CheckResult, CheckStatus } from '../check-result.js';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../settings.js';
+import type { CheckResult, CheckStatus } from '../report/check-result.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../config/settings.js';
 import type {
   ArmClient,
   ClusterRef,

@@ -20,9 +20,9 @@ import {
   type TokenCredential,
   type TokenCredentialOptions,
 } from '@azure/identity';
-import { errorCode, MAX_DELAY_MS, ServiceUnreachableError, type RetryPolicy } from '../retry.js';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type AzureSettings } from '../settings.js';
-import { isKnownAuthorityHost } from './clouds.js';
+import { errorCode, MAX_DELAY_MS, ServiceUnreachableError, type RetryPolicy } from '../net/retry.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type AzureSettings } from '../config/settings.js';
+import { isKnownAuthorityHost } from '../config/clouds.js';
 import {
   AzureError,
   FEDERATED_CREDENTIAL_MISMATCH,

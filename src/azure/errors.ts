@@ -4,7 +4,7 @@
 // OIDC token, not a ServiceAccount token) are written here; anything else comes from the
 // project-wide catalogue in src/hints.ts.
 
-import { findHint, formatHint } from '../hints.js';
+import { findHint, formatHint } from '../report/hints.js';
 
 export interface AzureErrorDetails {
   /** The call, in words: `listClusterUserCredential on managedClusters/aks1`. */

@@ -1,7 +1,7 @@
 // Creates or updates the managed identity's federated credential for the refresher's
 // ServiceAccount (seed Step 3), idempotently: GET, compare, PUT only when it differs.
 
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../settings.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../config/settings.js';
 import type { ArmClient, FederatedCredential, FederatedCredentialProperties, IdentityRef } from './arm.js';
 import { clusterRef, expectedSubject, identityRef, issuerOf } from './checks.js';
 import { AzureError } from './errors.js';

@@ -9,11 +9,11 @@
 
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import type { Settings } from '../settings.js';
+import type { Settings } from '../config/settings.js';
 import type { ArmClient, ClusterRef } from './arm.js';
 import { AzureError } from './errors.js';
-import { InputError } from '../inputs.js';
-import { kubeconfigSecrets } from '../redact.js';
+import { InputError } from '../config/inputs.js';
+import { kubeconfigSecrets } from '../report/redact.js';
 
 /** core.setSecret: registers a value with the runner's log masking. */
 type Mask = (value: string) => void;

@@ -2,8 +2,8 @@
 // and the judge that decides each one. evaluateChecks is pure, so the same snapshot gives the same
 // results in the action, the tests and the troubleshooting docs.
 
-import type { CheckResult } from '../check-result.js';
-import type { Settings } from '../settings.js';
+import type { CheckResult } from '../report/check-result.js';
+import type { Settings } from '../config/settings.js';
 import {
   judgeCredentialConfig,
   judgeIdentityInjection,

@@ -9,8 +9,8 @@ import {
   JWT_SUBJECT_TOKEN_TYPE,
   subjectTokenPath,
   workloadIdentityAudience,
-} from '../gcp.js';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../settings.js';
+} from '../manifests/gcp.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../config/settings.js';
 import { newestFirst } from './jobs.js';
 import type { ClusterSnapshot } from './snapshot.js';
 import { pass, podName, problem, REDEPLOY, skipped, unreadable, type Check } from './verdict.js';

@@ -2,7 +2,7 @@
 // hold the log that explains it. Used by the snapshot reader (to fetch that log) and by the judges.
 
 import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
-import { jobOutcome, type JobOutcome } from '../status.js';
+import { jobOutcome, type JobOutcome } from '../cluster/status.js';
 import { time, toDate } from './time.js';
 
 export const newestFirst = <T extends { metadata?: { creationTimestamp?: Date } }>(items: T[]): T[] =>

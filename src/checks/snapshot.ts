@@ -18,10 +18,10 @@ import type {
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
-import { redactSecrets } from '../redact.js';
-import { serverMessage, statusOf } from '../kube-errors.js';
-import { endsTheRun } from '../retry.js';
-import type { Settings } from '../settings.js';
+import { redactSecrets } from '../report/redact.js';
+import { serverMessage, statusOf } from '../cluster/errors.js';
+import { endsTheRun } from '../net/retry.js';
+import type { Settings } from '../config/settings.js';
 import { pickRefresherLogTarget, type RefresherLogTarget } from './jobs.js';
 import { newest, toDate } from './time.js';
 

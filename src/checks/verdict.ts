@@ -4,9 +4,9 @@
 // warning-event summaries that go into evidence.
 
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
-import type { CheckResult } from '../check-result.js';
-import { findHint, formatHint } from '../hints.js';
-import { redactSecrets } from '../redact.js';
+import type { CheckResult } from '../report/check-result.js';
+import { findHint, formatHint } from '../report/hints.js';
+import { redactSecrets } from '../report/redact.js';
 import type { ClusterSnapshot, Observed } from './snapshot.js';
 import { time } from './time.js';
 

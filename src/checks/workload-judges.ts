@@ -2,9 +2,9 @@
 // scheduling, and Bifrost's own /health answer through the API server's service proxy.
 
 import type { V1Pod } from '@kubernetes/client-node';
-import { formatHint, hintById } from '../hints.js';
-import type { Settings } from '../settings.js';
-import { rolloutStatus, stuckContainers, unschedulable } from '../status.js';
+import { formatHint, hintById } from '../report/hints.js';
+import type { Settings } from '../config/settings.js';
+import { rolloutStatus, stuckContainers, unschedulable } from '../cluster/status.js';
 import type { ClusterSnapshot } from './snapshot.js';
 import {
   eventsFor,

@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kubeconfigSecrets } from '../../../src/redact.js';
+import { kubeconfigSecrets } from '../../../src/report/redact.js';
 import { readBody } from './http.js';
 import { registerSecret } from '../secret-scan.js';
 

@@ -6,7 +6,7 @@
 // and env NODE_EXTRA_CA_CERTS=ca.caFile plus the ACTIONS_ID_TOKEN_REQUEST_* emulation.
 
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../../../src/settings.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../../../src/config/settings.js';
 import { TENANT_ID, testSettings } from '../fixtures.js';
 import { startArmEmulator, type ArmEmulator, type EmulatedCluster, type EmulatedIdentity } from './arm.js';
 import { startEntraEmulator, type EmulatedFederatedCredential, type EntraEmulator } from './entra.js';

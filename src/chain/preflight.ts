@@ -11,16 +11,16 @@
 // Every token is masked the moment it exists and is never printed, written or returned.
 import type { CoreV1Api, KubernetesObject } from '@kubernetes/client-node';
 import { IdentityPoolClient } from 'google-auth-library';
-import type { CheckResult } from './check-result.js';
-import { bifrostImage, credentialConfig } from './gcp.js';
-import { findHint, formatHint, hintById } from './hints.js';
-import type { AppliedObject, KubeClient } from './kube.js';
-import { statusBody, statusOf, wrap } from './kube-errors.js';
-import { retryingFetch } from './retry.js';
+import type { CheckResult } from '../report/check-result.js';
+import { bifrostImage, credentialConfig } from '../manifests/gcp.js';
+import { findHint, formatHint, hintById } from '../report/hints.js';
+import type { AppliedObject, KubeClient } from '../cluster/client.js';
+import { statusBody, statusOf, wrap } from '../cluster/errors.js';
+import { retryingFetch } from '../net/retry.js';
 import { ACCESS_TOKEN_USER, headManifest, parseImageReference, type Fetch } from './registry.js';
-import { render } from './render.js';
-import { ActionFailure, group, type Core, type RunReport } from './report.js';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from './settings.js';
+import { render } from '../manifests/render.js';
+import { ActionFailure, group, type Core, type RunReport } from '../report/report.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../config/settings.js';
 
 export const HOP_IDS = ['token-request', 'entra', 'sts', 'iam', 'registry'] as const;
 export type HopId = (typeof HOP_IDS)[number];

@@ -2,7 +2,7 @@
 // `external_account` credential config the refresher hands to gcloud. Built as objects, never as
 // text templates, so no input can change the JSON's shape.
 import { REFRESHER_PATHS } from './refresher.js';
-import type { FederationMode, IdentitySettings } from './settings.js';
+import type { FederationMode, IdentitySettings } from '../config/settings.js';
 
 export const DEFAULT_STS_URL = 'https://sts.googleapis.com/v1/token';
 export const DEFAULT_IAM_CREDENTIALS_URL = 'https://iamcredentials.googleapis.com';

@@ -2,7 +2,7 @@
 // client-node ApiException, the KubeError every Kubernetes call is reported as, and which errors
 // must not be turned into a finding (the run was cancelled or timed out, or the API server is
 // unreachable): those end the run as they are.
-import { endsTheRun } from './retry.js';
+import { endsTheRun } from '../net/retry.js';
 
 /** An API call that failed, with what we were doing and what the server said. */
 export class KubeError extends Error {

@@ -3,9 +3,9 @@
 import type * as actionsCore from '@actions/core';
 import { redactSecrets } from './redact.js';
 import type { CheckResult } from './check-result.js';
-import type { AppliedObject } from './kube.js';
-import type { PreflightResult } from './preflight.js';
-import type { Service } from './retry.js';
+import type { AppliedObject } from '../cluster/client.js';
+import type { PreflightResult } from '../chain/preflight.js';
+import type { Service } from '../net/retry.js';
 
 export type Core = Pick<
   typeof actionsCore,

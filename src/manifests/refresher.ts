@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { V1EnvVar, V1PodTemplateSpec, V1PolicyRule } from '@kubernetes/client-node';
 import { REFRESHER_SCRIPT, REFRESHER_SCRIPT_FILE } from './refresher-script.js';
-import type { Settings } from './settings.js';
+import type { Settings } from '../config/settings.js';
 
 export const REFRESHER_CONTAINER = 'token-refresh';
 

@@ -1,7 +1,7 @@
 // Action inputs → typed Settings. Every value is checked here, once, against the form the
 // services accept; all problems are collected and reported together in one InputError.
 // getInput is passed in (main passes core.getInput) so tests need no INPUT_* juggling.
-import { AZURE_CLOUDS } from './azure/clouds.js';
+import { AZURE_CLOUDS } from './clouds.js';
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -12,9 +12,9 @@ import {
   defaultWorkloadIdentityPool,
   defaultWorkloadIdentityProvider,
   registryHostForRegion,
-} from './gcp.js';
-import { looksInline } from './redact.js';
-import { DEFAULT_REFRESHER_IMAGE, isGcloudRefresherImage } from './refresher.js';
+} from '../manifests/gcp.js';
+import { looksInline } from '../report/redact.js';
+import { DEFAULT_REFRESHER_IMAGE, isGcloudRefresherImage } from '../manifests/refresher.js';
 import type {
   AzureSettings,
   BifrostConfig,
@@ -23,7 +23,7 @@ import type {
   PodSecurityLevel,
   Settings,
 } from './settings.js';
-import { defaultPreviewNamespace, type PreviewSettings, type SweepSettings } from './preview.js';
+import { defaultPreviewNamespace, type PreviewSettings, type SweepSettings } from '../manifests/preview.js';
 
 /** Defaults, identical to action.yml's (a unit test compares them). An empty default means
  * "required" or "derived from another input" — see DERIVED_DEFAULTS. */

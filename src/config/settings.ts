@@ -1,7 +1,7 @@
 // The typed settings every module works from. `inputs.ts` builds them from the action's inputs
 // (and validates every value); nothing else reads INPUT_* variables.
 
-import type { PreviewSettings, SweepSettings } from './preview.js';
+import type { PreviewSettings, SweepSettings } from '../manifests/preview.js';
 
 export type Mode = 'deploy' | 'render' | 'verify' | 'teardown' | 'sweep';
 

@@ -20,7 +20,7 @@
 // No token is passed in argv or written to disk; tokens live in memory only. Each service's
 // failure is printed as its own HTTP status and body (tokens redacted), so the action's hints
 // match the services' own words.
-import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, REFRESHER_SPEC_ANNOTATION } from './settings.js';
+import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, REFRESHER_SPEC_ANNOTATION } from '../config/settings.js';
 
 /** The log line that starts each step, so a failure is attributable to the hop that failed. */
 export const REFRESHER_STEPS = {

@@ -25,8 +25,8 @@ export {
   type Observed,
   type PullSecretSummary,
   type RefresherLog,
-} from './checks/snapshot.js';
-export { pickRefresherLogTarget, type RefresherLogTarget } from './checks/jobs.js';
-export { schedulePeriodMinutes } from './checks/schedule.js';
-export { CHECK_IDS, evaluateChecks, type CheckId } from './checks/evaluate.js';
-export { summariseEvents } from './checks/verdict.js';
+} from './snapshot.js';
+export { pickRefresherLogTarget, type RefresherLogTarget } from './jobs.js';
+export { schedulePeriodMinutes } from '../config/schedule.js';
+export { CHECK_IDS, evaluateChecks, type CheckId } from './evaluate.js';
+export { summariseEvents } from './verdict.js';

@@ -13,8 +13,8 @@ import {
   wrapHttpLibrary,
   type RequestContext,
 } from '@kubernetes/client-node';
-import type { RetryPolicy } from './retry.js';
-import { neverSent, RETRY_STATUSES } from './retry.js';
+import type { RetryPolicy } from '../net/retry.js';
+import { neverSent, RETRY_STATUSES } from '../net/retry.js';
 
 /**
  * Safe to send twice: reads, server-side apply (the same intent applied again), DELETE with

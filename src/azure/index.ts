@@ -2,19 +2,19 @@
 // checks. One small file per concern under ./azure/; this module wires them and re-exports.
 
 import type { Agent } from 'node:https';
-import type { RetryPolicy } from './retry.js';
-import type { Settings } from './settings.js';
-import { ArmClient } from './azure/arm.js';
-import { createAzureCredential, type AzureLogin, type IdTokenGetter } from './azure/credential.js';
+import type { RetryPolicy } from '../net/retry.js';
+import type { Settings } from '../config/settings.js';
+import { ArmClient } from './arm.js';
+import { createAzureCredential, type AzureLogin, type IdTokenGetter } from './credential.js';
 
-export * from './azure/arm.js';
-export * from './azure/checks.js';
-export * from './azure/clouds.js';
-export * from './azure/compare.js';
-export * from './azure/credential.js';
-export * from './azure/errors.js';
-export * from './azure/federated-credential.js';
-export * from './azure/kubeconfig.js';
+export * from './arm.js';
+export * from './checks.js';
+export * from '../config/clouds.js';
+export * from './compare.js';
+export * from './credential.js';
+export * from './errors.js';
+export * from './federated-credential.js';
+export * from './kubeconfig.js';
 
 export interface AzureConnection {
   login: AzureLogin;

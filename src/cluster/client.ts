@@ -22,9 +22,9 @@ import {
   ResponseContext,
   Watch,
 } from '@kubernetes/client-node';
-import { statusBody, statusOf, wrap } from './kube-errors.js';
-import { makeApiClient, makeObjectApi } from './kube-http.js';
-import { endsTheRun, RetryPolicy, ServiceUnreachableError } from './retry.js';
+import { statusBody, statusOf, wrap } from './errors.js';
+import { makeApiClient, makeObjectApi } from './http.js';
+import { endsTheRun, RetryPolicy, ServiceUnreachableError } from '../net/retry.js';
 import { jobOutcome, rolloutStatus, stuckContainer, type JobOutcome, type StuckContainer } from './status.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';

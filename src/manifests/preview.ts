@@ -15,7 +15,7 @@ import type {
 } from '@kubernetes/client-node';
 import { PULL_SECRET_FROM_LABEL, pullSecretWriterRules } from './refresher.js';
 import { MANAGED_BY_VALUE, render } from './render.js';
-import { MANAGED_BY_LABEL, type Settings } from './settings.js';
+import { MANAGED_BY_LABEL, type Settings } from '../config/settings.js';
 
 export const PREVIEW_LABELS = {
   pr: 'bifrost.maximhq.dev/preview',

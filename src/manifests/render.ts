@@ -37,13 +37,13 @@ import {
   refresherScriptEntry,
   refresherSpecHash,
 } from './refresher.js';
-import { toYamlDocument } from './yaml-writer.js';
+import { toYamlDocument } from './yaml.js';
 import {
   AZURE_TOKEN_EXCHANGE_AUDIENCE,
   CONFIG_CHECKSUM_ANNOTATION,
   MANAGED_BY_LABEL,
   type Settings,
-} from './settings.js';
+} from '../config/settings.js';
 
 export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
 export const MANAGED_BY_VALUE = 'bifrost-aks-deploy';

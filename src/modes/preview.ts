@@ -9,12 +9,12 @@ import {
   type V1Lease,
   type V1Namespace,
 } from '@kubernetes/client-node';
-import { connectAzure, resolveClusterAccess } from './azure.js';
-import { GitHubAuthError, gitHubClient } from './github.js';
-import { findHint, formatHint } from './hints.js';
-import { formatEvents, KubeClient } from './kube.js';
-import { statusOf, wrap } from './kube-errors.js';
-import { endsTheRun } from './retry.js';
+import { connectAzure, resolveClusterAccess } from '../azure/index.js';
+import { GitHubAuthError, gitHubClient } from '../github/client.js';
+import { findHint, formatHint } from '../report/hints.js';
+import { formatEvents, KubeClient } from '../cluster/client.js';
+import { statusOf, wrap } from '../cluster/errors.js';
+import { endsTheRun } from '../net/retry.js';
 import {
   compareRuns,
   decideSweep,
@@ -34,16 +34,16 @@ import {
   type PreviewSettings,
   type PullState,
   type RunKey,
-} from './preview.js';
+} from '../manifests/preview.js';
 import {
   ONLY_NAMESPACE_ENV,
   PREVIEW_NAMESPACE_LABEL_ENV,
   PULL_SECRET_FROM_LABEL,
   REFRESHER_CONTAINER,
-} from './refresher.js';
-import type { Core, RunReport } from './report.js';
-import { ActionFailure, group, podEvidence } from './report.js';
-import { EXPIRES_AT_ANNOTATION, type Settings } from './settings.js';
+} from '../manifests/refresher.js';
+import type { Core, RunReport } from '../report/report.js';
+import { ActionFailure, group, podEvidence } from '../report/report.js';
+import { EXPIRES_AT_ANNOTATION, type Settings } from '../config/settings.js';
 
 /** A holder that has not renewed for this long is gone (cancelled, killed runner). */
 const LEASE_DURATION_SECONDS = 20;

@@ -5,7 +5,7 @@
 //   3. HEAD /v2/<path>/manifests/<tag> with the index/list/manifest Accept headers →
 //      Docker-Content-Digest. A HEAD has no body: on failure the same GET reads the error body.
 // Read-only: nothing is pulled but the manifest's headers. Credentials are never in a result.
-import { findHint, formatHint } from './hints.js';
+import { findHint, formatHint } from '../report/hints.js';
 
 /** What containerd sends (OCI index, Docker manifest list, OCI manifest, Docker v2 manifest). */
 export const MANIFEST_ACCEPT = [
