@@ -6,7 +6,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
-  // After each test file: no planted secret in anything the file captured (issue 8).
+  // After each test file: no planted secret in anything the file captured.
   setupFilesAfterEnv: ['<rootDir>/__tests__/support/secret-scan-setup.ts'],
 };
 

@@ -1,4 +1,4 @@
-// `npm run build`: type-check, bundle with ncc into dist/, then minify every chunk (issue 11, cold
+// `npm run build`: type-check, bundle with ncc into dist/, then minify every chunk (cold
 // start: the runner parses dist on every step). The same source gives byte-identical dist on every
 // run (CI rebuilds and diffs it): ncc's module and chunk ids are deterministic, so is terser, and
 // the chunks are minified in sorted order.

@@ -1,6 +1,6 @@
 // Entry point GitHub runs (`node dist/index.js`): wire the real @actions/core into main.
 // main.ts is in this chunk (one file less to load on every step); what only the cluster modes
-// need, it loads with import() (issue 11, cold start).
+// need, it loads with import().
 import * as core from '@actions/core';
 import { run } from './main.js';
 

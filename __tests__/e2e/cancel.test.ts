@@ -126,7 +126,12 @@ async function liveObjects(run: ActionRun, namespace: string): Promise<string[]>
         metadata: { name: a.name, namespace: a.kind === 'Namespace' ? undefined : namespace },
       });
       const { metadata, status: _status, ...rest } = live as typeof live & { status?: unknown };
-      const managers = (metadata?.managedFields ?? []).map((f) => `${f.manager}/${f.operation}`).sort();
+      // Who wrote the object, except the controllers: when kube-controller-manager first writes a
+      // CronJob's or Deployment's status depends on its own timing, not on the deploys.
+      const managers = (metadata?.managedFields ?? [])
+        .filter((f) => f.manager !== 'kube-controller-manager')
+        .map((f) => `${f.manager}/${f.operation}`)
+        .sort();
       return JSON.stringify({
         kind: a.kind,
         name: metadata?.name,

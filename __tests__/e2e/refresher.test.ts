@@ -17,10 +17,10 @@ import {
   type V1CronJob,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { PULL_SECRET_FROM_LABEL, pullSecretWriterRules } from '../../src/manifests/refresher.js';
-import { REFRESHER_FIELD_MANAGER, REFRESHER_STEPS } from '../../src/manifests/refresher-script.js';
+import { pullSecretWriterRules } from '../../src/manifests/refresher.js';
+import { REFRESHER_STEPS } from '../../src/manifests/refresher-script.js';
 import { render } from '../../src/manifests/render.js';
-import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from '../../src/config/settings.js';
+import { type Settings } from '../../src/config/settings.js';
 import { clusterIssuer, kubeConfig as clusterKubeConfig, newNamespace } from '../support/cluster.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
@@ -33,6 +33,12 @@ import {
   testSettings,
 } from '../support/fixtures.js';
 import { runRefresher, type RefresherRun } from '../support/run-refresher.js';
+import {
+  PULL_SECRET_FROM_LABEL,
+  REFRESHER_FIELD_MANAGER,
+  EXPIRES_AT_ANNOTATION,
+  REFRESHED_AT_ANNOTATION,
+} from '../../src/manifests/names.js';
 
 /** The app whose tokens the GCP provider trusts in entra mode (its allowed audience). */
 const ENTRA_RESOURCE = 'api://bifrost-gcp-federation';

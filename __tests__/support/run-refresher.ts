@@ -35,8 +35,9 @@ import {
   type V1PodSpec,
   type V1Volume,
 } from '@kubernetes/client-node';
-import { REFRESHER_CONTAINER, REFRESHER_NODE } from '../../src/manifests/refresher.js';
+import { REFRESHER_NODE } from '../../src/manifests/refresher.js';
 import { registerCapture } from './secret-scan.js';
+import { REFRESHER_CONTAINER } from '../../src/manifests/names.js';
 
 /** PATH of the distroless images. */
 const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -11,7 +11,6 @@ import {
   resolveClusterAccess,
   type ResourceManagerAccess,
 } from '../../src/azure/index.js';
-import { InputError } from '../../src/config/inputs.js';
 import type { Settings } from '../../src/config/settings.js';
 import { armFixture, armFixtureText } from '../support/emulators/arm.js';
 import {
@@ -20,6 +19,7 @@ import {
   fakeGitHubIdToken,
   type AzureWorld,
 } from '../support/emulators/azure-world.js';
+import { InputError } from '../../src/config/input-reader.js';
 
 const AKS_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
 const SERVER = 'https://aks1-dns-4rz3s385.hcp.westus2.azmk8s.io:443';

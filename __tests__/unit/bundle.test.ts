@@ -1,4 +1,4 @@
-// What the bundle loads (issue 11, cold start): `open` and its `xdg-open` copy are not in dist,
+// What the bundle loads (cold start): `open` and its `xdg-open` copy are not in dist,
 // nothing is loaded from outside dist (a runner has no node_modules),
 // an input error or `mode: render` reads no chunk of @kubernetes/client-node or Azure. A
 // module hook (node:module register) records every file the action's process loads.

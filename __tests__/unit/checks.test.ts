@@ -30,8 +30,9 @@ import {
 } from '../../src/checks/index.js';
 import { formatHint, hintById } from '../../src/report/hints.js';
 import { render } from '../../src/manifests/render.js';
-import { EXPIRES_AT_ANNOTATION, type Settings } from '../../src/config/settings.js';
+import { type Settings } from '../../src/config/settings.js';
 import { CLIENT_ID, testSettings } from '../support/fixtures.js';
+import { EXPIRES_AT_ANNOTATION } from '../../src/manifests/names.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixturesDir = path.resolve(repoRoot, '__fixtures__');

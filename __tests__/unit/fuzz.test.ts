@@ -10,11 +10,13 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { INPUT_DEFAULTS, InputError, readSettings, type InputName } from '../../src/config/inputs.js';
+import { readSettings } from '../../src/config/inputs.js';
 import { maskSecretInputs } from '../../src/report/redact.js';
 import { render, toYamlStream } from '../../src/manifests/render.js';
 import type { Settings } from '../../src/config/settings.js';
 import { IDENTITY_INPUTS } from '../support/fixtures.js';
+import { INPUT_DEFAULTS, type InputName } from '../../src/config/action-inputs.js';
+import { InputError } from '../../src/config/input-reader.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 600);
 const INPUTS = Object.keys(INPUT_DEFAULTS) as InputName[];

@@ -6,17 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import {
-  INPUT_DEFAULTS,
-  InputError,
-  REQUIRED_INPUTS,
-  parseDurationSeconds,
-  parseQuantity,
-  readSettings,
-  type InputProblem,
-} from '../../src/config/inputs.js';
-import { DEFAULT_REFRESHER_IMAGE } from '../../src/manifests/refresher.js';
+import { readSettings } from '../../src/config/inputs.js';
 import { CLIENT_ID, IDENTITY_INPUTS } from '../support/fixtures.js';
+import { DEFAULT_REFRESHER_IMAGE } from '../../src/config/defaults.js';
+import { INPUT_DEFAULTS, REQUIRED_INPUTS } from '../../src/config/action-inputs.js';
+import { InputError, type InputProblem } from '../../src/config/input-reader.js';
+import { parseDurationSeconds, parseQuantity } from '../../src/config/rules.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 

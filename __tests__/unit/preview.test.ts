@@ -3,19 +3,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1Deployment, V1RoleBinding } from '@kubernetes/client-node';
 import { GitHubAuthError, gitHubClient } from '../../src/github/client.js';
-import { InputError, parseMaxAgeSeconds } from '../../src/config/inputs.js';
+import { defaultPreviewNamespace } from '../../src/config/defaults.js';
 import {
-  compareRuns,
-  decideSweep,
-  defaultPreviewNamespace,
-  parseRunKey,
   previewAccess,
   refreshJobName,
   renderPreview,
   repositoryLabelValue,
 } from '../../src/manifests/preview.js';
+import { compareRuns, parseRunKey } from '../../src/modes/steps/preview-lock.js';
+import { decideSweep } from '../../src/modes/sweep.js';
 import { startGitHubEmulator, type GitHubEmulator } from '../support/emulators/github.js';
 import { testSettings } from '../support/fixtures.js';
+import { InputError } from '../../src/config/input-reader.js';
+import { parseMaxAgeSeconds } from '../../src/config/rules.js';
 
 const ENV = { GITHUB_REPOSITORY: 'acme/bifrost-app', GITHUB_SHA: 'a'.repeat(40), GITHUB_RUN_ID: '100' };
 const CONFIG = '{"providers":{}}';
@@ -176,7 +176,7 @@ describe('run ordering', () => {
 
   it('names the refresh Job per preview and run attempt', () => {
     const settings = previewSettings();
-    expect(refreshJobName(settings.preview!, { runId: '123456789', runAttempt: '2', commit: '' })).toBe(
+    expect(refreshJobName(settings.preview!, { runId: '123456789', runAttempt: '2' })).toBe(
       'preview-42-refresh-123456789-2',
     );
   });

@@ -14,12 +14,15 @@ import path from 'node:path';
 import { credentialConfig } from '../../src/manifests/gcp.js';
 import {
   REFRESHER_PATHS,
-  isGcloudRefresherImage,
   refresherCommand,
   refresherEnv,
   refresherScriptEntry,
 } from '../../src/manifests/refresher.js';
-import { REFRESHER_SCRIPT, REFRESHER_SCRIPT_FILE, REFRESHER_STEPS } from '../../src/manifests/refresher-script.js';
+import {
+  REFRESHER_SCRIPT,
+  REFRESHER_SCRIPT_FILE,
+  REFRESHER_STEPS,
+} from '../../src/manifests/refresher-script.js';
 import type { FederationMode, IdentitySettings, Settings } from '../../src/config/settings.js';
 import { startEntraTokenEmulator, type EntraTokenEmulator } from '../support/emulators/entra-token.js';
 import { startGcpEmulator, type GcpEmulator } from '../support/emulators/gcp.js';
@@ -31,6 +34,7 @@ import {
   testSettings,
 } from '../support/fixtures.js';
 import { runSandboxed, type RefresherRun, type SandboxMount } from '../support/run-refresher.js';
+import { isGcloudRefresherImage } from '../../src/config/defaults.js';
 
 const AKS_ISSUER =
   'https://westus2.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/0b7e1b7c-0c3e-4d0e-9a39-6f0f1d2c3b4a/';

@@ -10,17 +10,16 @@ import type {
   V1ServiceAccount,
 } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { INPUT_DEFAULTS, InputError, readSettings, type InputName } from '../../src/config/inputs.js';
-import {
-  DEFAULT_REFRESHER_IMAGE,
-  REFRESHER_CONTAINER,
-  refresherEnv,
-  refresherSpecHash,
-} from '../../src/manifests/refresher.js';
+import { readSettings } from '../../src/config/inputs.js';
+import { refresherEnv, refresherSpecHash } from '../../src/manifests/refresher.js';
 import { REFRESHER_SCRIPT } from '../../src/manifests/refresher-script.js';
 import { redactSecretData, render, toYamlStream } from '../../src/manifests/render.js';
 import type { Settings } from '../../src/config/settings.js';
 import { IDENTITY_INPUTS, testSettings } from '../support/fixtures.js';
+import { DEFAULT_REFRESHER_IMAGE } from '../../src/config/defaults.js';
+import { REFRESHER_CONTAINER } from '../../src/manifests/names.js';
+import { INPUT_DEFAULTS, type InputName } from '../../src/config/action-inputs.js';
+import { InputError } from '../../src/config/input-reader.js';
 
 const CONFIG = JSON.stringify({ providers: { openai: { keys: [{ name: 'k', value: 'sk-live-SECRET' }] } } });
 const POSTGRES_CONFIG = JSON.stringify({

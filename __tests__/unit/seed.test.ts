@@ -153,7 +153,7 @@ const DIFFERENCES: Record<string, Allowance> = {
     },
   'CronJob/refresh-ar-secret:spec.jobTemplate.spec.template.spec.containers[name=token-refresh].resources': {
     why: ['HARDEN'],
-    reason: 'bounded requests and limits for a short job, ephemeral-storage included (issue 8)',
+    reason: 'bounded requests and limits for a short job, ephemeral-storage included',
   },
 
   // Deployment: its own identity, a runnable storage layout, chart probes and shutdown.

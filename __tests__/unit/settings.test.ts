@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { EXPIRES_AT_ANNOTATION } from '../../src/config/settings.js';
+import { EXPIRES_AT_ANNOTATION } from '../../src/manifests/names.js';
 
 describe('settings constants', () => {
   it('names the expiry annotation under the project domain', () => {

@@ -60,7 +60,7 @@ export interface ArmClientOptions {
   resourceManagerUrl: string;
   credential: TokenCredential;
   agent?: Agent;
-  /** The run's retry policy (src/retry.ts); a default one without a deadline otherwise. */
+  /** The run's retry policy (net/retry.ts); a default one without a deadline otherwise. */
   policy?: RetryPolicy;
 }
 

@@ -5,7 +5,7 @@
 // First the facts are gathered (one GET each), then every check is a pure function of them.
 
 import type { CheckResult, CheckStatus } from '../report/check-result.js';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../config/settings.js';
+import { type Settings } from '../config/settings.js';
 import type {
   ArmClient,
   ClusterRef,
@@ -16,6 +16,7 @@ import type {
 } from './arm.js';
 import { explainDifference } from './compare.js';
 import { AzureError } from './errors.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from '../manifests/names.js';
 
 /** A Resource Manager read: its value, the error it ended in, or why it was not made. */
 export type Lookup<T> = { value: T } | { error: Error } | { skipped: string };

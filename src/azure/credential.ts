@@ -21,7 +21,7 @@ import {
   type TokenCredentialOptions,
 } from '@azure/identity';
 import { errorCode, MAX_DELAY_MS, ServiceUnreachableError, type RetryPolicy } from '../net/retry.js';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type AzureSettings } from '../config/settings.js';
+import { type AzureSettings } from '../config/settings.js';
 import { isKnownAuthorityHost } from '../config/clouds.js';
 import {
   AzureError,
@@ -31,6 +31,7 @@ import {
   tokenFileMismatchHint,
   type PresentedClaims,
 } from './errors.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from '../manifests/names.js';
 
 /** `core.getIDToken` from @actions/core, or a test's own. */
 export type IdTokenGetter = (audience: string) => Promise<string>;

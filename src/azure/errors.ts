@@ -2,7 +2,7 @@
 // said (HTTP status, ARM error code or AADSTS code, message) and how to fix it.
 // Hints that depend on the call (which role this call needs; that the assertion was the GitHub
 // OIDC token, not a ServiceAccount token) are written here; anything else comes from the
-// project-wide catalogue in src/hints.ts.
+// project-wide catalogue in report/hints.ts.
 
 import { findHint, formatHint } from '../report/hints.js';
 

@@ -1,10 +1,11 @@
 // Creates or updates the managed identity's federated credential for the refresher's
 // ServiceAccount (seed Step 3), idempotently: GET, compare, PUT only when it differs.
 
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../config/settings.js';
+import { type Settings } from '../config/settings.js';
 import type { ArmClient, FederatedCredential, FederatedCredentialProperties, IdentityRef } from './arm.js';
 import { clusterRef, expectedSubject, identityRef, issuerOf } from './checks.js';
 import { AzureError } from './errors.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from '../manifests/names.js';
 
 /** Entra's limit of federated credentials on one identity or application. */
 export const FEDERATED_CREDENTIALS_PER_IDENTITY = 20;

@@ -12,8 +12,8 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { Settings } from '../config/settings.js';
 import type { ArmClient, ClusterRef } from './arm.js';
 import { AzureError } from './errors.js';
-import { InputError } from '../config/inputs.js';
 import { kubeconfigSecrets } from '../report/redact.js';
+import { InputError } from '../config/input-reader.js';
 
 /** core.setSecret: registers a value with the runner's log masking. */
 type Mask = (value: string) => void;

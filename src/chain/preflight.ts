@@ -9,18 +9,18 @@
 //   registry       the image's manifest with `oauth2accesstoken` + that access token → digest.
 // Each hop reports pass/fail, the service's own status and words, and a hint from the catalogue.
 // Every token is masked the moment it exists and is never printed, written or returned.
-import type { CoreV1Api, KubernetesObject } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { IdentityPoolClient } from 'google-auth-library';
-import type { CheckResult } from '../report/check-result.js';
-import { bifrostImage, credentialConfig } from '../manifests/gcp.js';
-import { findHint, formatHint, hintById } from '../report/hints.js';
-import type { AppliedObject, KubeClient } from '../cluster/client.js';
+import type { KubeClient } from '../cluster/client.js';
 import { statusBody, statusOf, wrap } from '../cluster/errors.js';
-import { retryingFetch } from '../net/retry.js';
-import { ACCESS_TOKEN_USER, headManifest, parseImageReference, type Fetch } from './registry.js';
-import { render } from '../manifests/render.js';
-import { ActionFailure, group, type Core, type RunReport } from '../report/report.js';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../config/settings.js';
+import type { Settings } from '../config/settings.js';
+import { credentialConfig } from '../manifests/gcp.js';
+import { ACCESS_TOKEN_USER, AZURE_TOKEN_EXCHANGE_AUDIENCE } from '../manifests/names.js';
+import type { CheckResult } from '../report/check-result.js';
+import { ActionFailure } from '../report/failure.js';
+import { findHint, formatHint, hintById } from '../report/hints.js';
+import type { Core, HopRecord, PreflightRecord } from '../report/report.js';
+import { headManifest, parseImageReference, type Fetch } from './registry.js';
 
 export const HOP_IDS = ['token-request', 'entra', 'sts', 'iam', 'registry'] as const;
 export type HopId = (typeof HOP_IDS)[number];
@@ -28,24 +28,12 @@ export type HopId = (typeof HOP_IDS)[number];
 /** Lifetime of the ServiceAccount token minted for the preflight (TokenRequest minimum: 600 s). */
 export const PREFLIGHT_TOKEN_SECONDS = 600;
 
-export interface Hop {
+export interface Hop extends HopRecord {
   id: HopId;
-  title: string;
-  status: 'pass' | 'fail' | 'skipped';
-  /** What the service answered (status and its own message), or why skipped. Never a token. */
-  detail: string;
-  httpStatus?: number;
-  hint?: string;
-  durationMs: number;
 }
 
-export interface PreflightResult {
+export interface PreflightResult extends PreflightRecord {
   hops: Hop[];
-  /** The image's manifest digest (sha256:…) when the registry hop passed. */
-  digest?: string;
-  /** HTTP requests made (Kubernetes, Entra, STS, IAM, registry). */
-  requests: number;
-  durationMs: number;
 }
 
 export interface PreflightDependencies {
@@ -53,7 +41,7 @@ export interface PreflightDependencies {
   core: Pick<CoreV1Api, 'createNamespacedServiceAccountToken'>;
   /** core.setSecret: called with every token as soon as it is issued. */
   mask: (secret: string) => void;
-  /** The run's retrying fetch (src/retry.ts `retryingFetch`, service `preflight`). */
+  /** The run's retrying fetch (net/retry.ts `retryingFetch`, service `preflight`). */
   fetch?: Fetch;
 }
 
@@ -267,7 +255,7 @@ function unreachable(error: unknown): string {
 }
 
 /** verify: each hop is a check `preflight-<hop>`. */
-export function preflightChecks(result: PreflightResult): CheckResult[] {
+export function preflightChecks(result: PreflightRecord): CheckResult[] {
   return result.hops.map((hop) => ({
     id: `preflight-${hop.id}`,
     title: `Preflight: ${hop.title}`,
@@ -278,7 +266,7 @@ export function preflightChecks(result: PreflightResult): CheckResult[] {
 }
 
 /** deploy: the first failed hop stops the run before anything is applied. */
-export function preflightFailure(result: PreflightResult): ActionFailure | undefined {
+export function preflightFailure(result: PreflightRecord): ActionFailure | undefined {
   const failed = result.hops.find((h) => h.status === 'fail');
   if (!failed) return undefined;
   return new ActionFailure(
@@ -290,118 +278,10 @@ export function preflightFailure(result: PreflightResult): ActionFailure | undef
 }
 
 /** One line per hop for the log. */
-export function preflightLines(result: PreflightResult): string[] {
+export function preflightLines(result: PreflightRecord): string[] {
   return result.hops.map(
     (h) => `${h.status === 'pass' ? '✓' : h.status === 'fail' ? '✗' : '-'} ${h.id}: ${h.title} — ${h.detail}`,
   );
-}
-
-/** The refresher's ServiceAccount must exist for TokenRequest: on a first deploy only it and its
- * Namespace are applied before the preflight (nothing else is, if the preflight fails). */
-async function ensureServiceAccount(
-  kube: KubeClient,
-  settings: Settings,
-  objects: KubernetesObject[],
-): Promise<AppliedObject[]> {
-  const { namespace, refresherServiceAccount } = settings.names;
-  try {
-    await kube.core.readNamespacedServiceAccount({ name: refresherServiceAccount, namespace });
-    return [];
-  } catch (error) {
-    if (statusOf(error) !== 404)
-      throw wrap(`read ServiceAccount ${namespace}/${refresherServiceAccount}`, error);
-  }
-  const first = objects.filter(
-    (o) =>
-      o.kind === 'Namespace' || (o.kind === 'ServiceAccount' && o.metadata?.name === refresherServiceAccount),
-  );
-  return (await kube.applyAll(first, settings.control.forceConflicts)).applied;
-}
-
-/** deploy: the preflight before anything else is applied. Returns the objects to apply (with
- * the image pinned to the digest when `pin-digest` is true). Throws the first failed hop. */
-export async function preflightBeforeDeploy(
-  core: Core,
-  kube: KubeClient,
-  settings: Settings,
-  objects: KubernetesObject[],
-  report: RunReport,
-): Promise<KubernetesObject[]> {
-  if (!settings.preflight.enabled) {
-    report.phases.push({ name: 'Preflight', status: 'skipped', detail: '`preflight` is false' });
-    return objects;
-  }
-  return group(core, 'Preflight: identity chain and registry', async () => {
-    report.applied = await ensureServiceAccount(kube, settings, objects);
-    for (const a of report.applied)
-      core.info(`${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name} ${a.action}`);
-    const result = await walkChain(core, kube, settings, report);
-    const failure = preflightFailure(result);
-    if (failure) {
-      report.phases.push({ name: 'Preflight', status: 'failed', detail: failure.title });
-      throw failure;
-    }
-    report.phases.push({
-      name: 'Preflight',
-      status: 'succeeded',
-      detail: `${result.hops.filter((h) => h.status === 'pass').length} hops passed (${result.requests} requests)`,
-      durationMs: result.durationMs,
-    });
-    if (!settings.preflight.pinDigest || !result.digest) return objects;
-    const image = bifrostImage(settings.identity, result.digest);
-    core.info(`pin-digest: the Deployment uses ${image}`);
-    report.imageTag = settings.workload.image;
-    report.image = image;
-    return render({ ...settings, workload: { ...settings.workload, image } }).objects;
-  });
-}
-
-/** verify: the hops as checks (reusing a deploy's preflight of this run). */
-export async function preflightVerifyChecks(
-  core: Core,
-  kube: KubeClient,
-  settings: Settings,
-  report: RunReport,
-): Promise<CheckResult[]> {
-  if (!settings.preflight.enabled) return [];
-  if (!report.preflight) await walkChain(core, kube, settings, report);
-  const pull = await pullSecretOpensRegistry(
-    core,
-    kube,
-    settings,
-    report.image ?? settings.workload.image,
-    preflightFetch(kube),
-  );
-  return [...preflightChecks(report.preflight!), pull];
-}
-
-/** Google, Entra and registry calls under the run's retry policy (429/5xx/resets retried, counted as
- * `preflight`; the service's last answer is handed back when it never recovers). */
-function preflightFetch(kube: KubeClient): Fetch {
-  return (input, init) => retryingFetch(kube.policy, 'preflight', input, init);
-}
-
-/** The chain walked once for this run, its tokens masked as issued, and the result recorded. */
-async function walkChain(
-  core: Core,
-  kube: KubeClient,
-  settings: Settings,
-  report: RunReport,
-): Promise<PreflightResult> {
-  const result = await runPreflight({
-    settings,
-    core: kube.core,
-    mask: (s) => core.setSecret(s),
-    fetch: preflightFetch(kube),
-  });
-  recordPreflight(core, report, result);
-  return result;
-}
-
-function recordPreflight(core: Core, report: RunReport, result: PreflightResult): void {
-  report.preflight = result;
-  if (result.digest) report.imageDigest = result.digest;
-  for (const line of preflightLines(result)) core.info(line);
 }
 
 /** verify: the pull secret's own credentials asked for the manifest (read-only). Turns "present

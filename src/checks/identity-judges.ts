@@ -10,10 +10,11 @@ import {
   subjectTokenPath,
   workloadIdentityAudience,
 } from '../manifests/gcp.js';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../config/settings.js';
+import { type Settings } from '../config/settings.js';
 import { newestFirst } from './jobs.js';
 import type { ClusterSnapshot } from './snapshot.js';
 import { pass, podName, problem, REDEPLOY, skipped, unreadable, type Check } from './verdict.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from '../manifests/names.js';
 
 export const WORKLOAD_IDENTITY_LABEL = 'azure.workload.identity/use';
 const CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';

@@ -1,12 +1,13 @@
 // Judges of the refresher's work: does the CronJob run and succeed often enough, and is the pull
 // secret it writes there, shaped for Artifact Registry, and not yet expired?
 
-import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, type Settings } from '../config/settings.js';
+import { type Settings } from '../config/settings.js';
 import { completedAt, newestFirst, outcomeOf, podsOfJob } from './jobs.js';
 import { schedulePeriodMinutes } from '../config/schedule.js';
 import type { ClusterSnapshot, PullSecretSummary } from './snapshot.js';
 import { minutesAgo, newest, toDate } from './time.js';
 import { eventsFor, pass, podName, problem, summariseEvents, unreadable, type Check } from './verdict.js';
+import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION } from '../manifests/names.js';
 
 const PULL_SECRET_USERNAME = 'oauth2accesstoken';
 

@@ -1,7 +1,7 @@
 // The snapshot reader: collectSnapshot reads every object the checks need through the API, in
 // parallel, each once, and keeps only what the judges use. Secret data never leaves this file: the
 // pull secret is summarised to hosts and usernames, and log tails, bodies and API messages pass
-// through redactSecrets (src/redact.ts, the action's one redaction).
+// through redactSecrets (report/redact.ts, the action's one redaction).
 
 import type {
   AppsV1Api,

@@ -52,7 +52,7 @@ export function judgeDeployment(snapshot: ClusterSnapshot, settings: Settings): 
   if (rollout.status === 'failed') {
     return problem('fail', `${counts}; Progressing: ${rollout.reason}: ${rollout.message}`, seePods);
   }
-  // One judgement with the deploy's rollout watch (src/status.ts), as kstatus and
+  // One judgement with the deploy's rollout watch (cluster/status.ts), as kstatus and
   // `kubectl rollout status` make it: an old pod still serving makes `available` reach `desired`
   // while the new pod is stuck (maxUnavailable 0), so old pods must be gone too.
   if (rollout.status === 'in-progress' && !rollout.available) {

@@ -17,24 +17,18 @@ import type { KubernetesObjectApi, Middleware as PromiseMiddleware } from '@kube
 import {
   AppsV1Api,
   BatchV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   PatchStrategy,
   ResponseContext,
-  Watch,
 } from '@kubernetes/client-node';
-import { statusBody, statusOf, wrap } from './errors.js';
+import { CREATED_BY_RUN_ANNOTATION, INSTANTIATE_ANNOTATION } from '../manifests/names.js';
+import { endsTheRun, RetryPolicy } from '../net/retry.js';
+import type { ApplyAction, AppliedObject } from '../report/report.js';
+import { ApplyConflictError, fieldConflicts, statusOf, wrap } from './errors.js';
 import { makeApiClient, makeObjectApi } from './http.js';
-import { endsTheRun, RetryPolicy, ServiceUnreachableError } from '../net/retry.js';
 import { jobOutcome, rolloutStatus, stuckContainer, type JobOutcome, type StuckContainer } from './status.js';
-
-export type ApplyAction = 'created' | 'configured' | 'unchanged';
-
-export interface AppliedObject {
-  kind: string;
-  name: string;
-  namespace?: string;
-  action: ApplyAction;
-}
+import { watchUntil } from './watch.js';
 
 /** Kinds applied together, tier by tier: a tier needs only what the tiers before it created
  * (the Namespace; then the ServiceAccounts and the Role a binding or a pod names). Kinds not
@@ -55,27 +49,7 @@ interface ApplyAnswer {
   date: number;
 }
 
-export interface FieldConflict {
-  field: string;
-  manager: string;
-  message: string;
-}
-
-/** Server-side apply refused because another field manager owns some of our fields. */
-export class ApplyConflictError extends Error {
-  constructor(
-    readonly object: string,
-    readonly conflicts: FieldConflict[],
-  ) {
-    super(
-      `Apply of ${object} conflicts with another field manager: ` +
-        conflicts.map((c) => `${c.field} (owned by "${c.manager}")`).join(', '),
-    );
-    this.name = 'ApplyConflictError';
-  }
-}
-
-/** How the wait for a Job ended (src/status.ts judges it), with the last Job seen. */
+/** How the wait for a Job ended (cluster/status.ts judges it), with the last Job seen. */
 export type JobWaitResult = Exclude<JobOutcome, { status: 'running' }> & { job: V1Job | undefined };
 
 export type RolloutOutcome =
@@ -83,17 +57,15 @@ export type RolloutOutcome =
   | { status: 'failed'; deployment: V1Deployment; reason: string; message: string }
   | { status: 'stuck'; deployment: V1Deployment | undefined; stuck: StuckContainer };
 
-/** On the initial Job: the run (id-attempt) that created it, so a retried create can adopt it. */
-export const CREATED_BY_RUN_ANNOTATION = 'bifrost.maximhq.dev/created-by-run';
-
 export class KubeClient {
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
   readonly batch: BatchV1Api;
+  readonly coordination: CoordinationV1Api;
   private readonly objects: KubernetesObjectApi;
   private readonly applyAnswers = new Map<string, ApplyAnswer>();
 
-  /** Every call goes through `policy` (src/kube-http.ts); watches reconnect under it. */
+  /** Every call goes through `policy` (cluster/http.ts); watches reconnect under it. */
   constructor(
     readonly kubeConfig: KubeConfig,
     private readonly fieldManager: string,
@@ -104,6 +76,7 @@ export class KubeClient {
     this.core = makeApiClient(kubeConfig, CoreV1Api, policy);
     this.apps = makeApiClient(kubeConfig, AppsV1Api, policy);
     this.batch = makeApiClient(kubeConfig, BatchV1Api, policy);
+    this.coordination = makeApiClient(kubeConfig, CoordinationV1Api, policy);
     this.objects = makeObjectApi(kubeConfig, policy, [this.applyAnswerMiddleware()]);
   }
 
@@ -205,6 +178,11 @@ export class KubeClient {
     return [{ kind, name: metadata.name ?? '', namespace: metadata.namespace, action }, after];
   }
 
+  /** Every object of one kind in a namespace (any kind the API serves). */
+  async list(apiVersion: string, kind: string, namespace: string): Promise<KubernetesObject[]> {
+    return (await this.objects.list(apiVersion, kind, namespace)).items;
+  }
+
   /** A Secret's metadata (annotations), or undefined when it does not exist. Its data is dropped. */
   async secretMetadata(namespace: string, name: string): Promise<V1Secret | undefined> {
     try {
@@ -240,7 +218,7 @@ export class KubeClient {
         name: jobName,
         namespace,
         annotations: {
-          'cronjob.kubernetes.io/instantiate': 'manual',
+          [INSTANTIATE_ANNOTATION]: 'manual',
           ...template?.metadata?.annotations,
           ...(this.runMarker ? { [CREATED_BY_RUN_ANNOTATION]: this.runMarker } : {}),
         },
@@ -271,7 +249,7 @@ export class KubeClient {
     }
   }
 
-  /** Watch the Job (and its pods) until it completes, fails, or a pod is stuck (src/status.ts). */
+  /** Watch the Job (and its pods) until it completes, fails, or a pod is stuck (cluster/status.ts). */
   async waitForJob(namespace: string, jobName: string, signal: AbortSignal): Promise<JobWaitResult> {
     let job: V1Job | undefined;
     const pods = new Map<string, V1Pod>();
@@ -421,134 +399,9 @@ export class KubeClient {
   }
 }
 
-export function formatEvents(events: CoreV1Event[]): string[] {
-  return events.map((e) => `${e.type ?? ''} ${e.reason ?? ''}: ${e.message ?? ''}`.trim());
-}
-
-interface WatchSpec<R> {
-  path: string;
-  query: Record<string, string>;
-  /** Return a value to finish every watch with it. */
-  onEvent: (type: string, object: any) => R | undefined | Promise<R | undefined>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-/**
- * Run several watches until one handler returns a value (or the signal aborts). A watch that ends,
- * cleanly or not, is resumed from the last resourceVersion it delivered; a 410 Gone (the version
- * was compacted away) restarts it without one, so the server lists every object again as ADDED.
- * Failed connections wait as the retry policy says and count as Kubernetes retries; when the
- * policy gives up, the wait fails as "API server unreachable".
- */
-export function watchUntil<R>(
-  kubeConfig: KubeConfig,
-  policy: RetryPolicy,
-  specs: WatchSpec<R>[],
-  signal: AbortSignal,
-): Promise<R> {
-  const watch = new Watch(kubeConfig);
-  const address = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
-  const controllers = new Set<AbortController>();
-  let settled = false;
-  return new Promise<R>((resolve, reject) => {
-    const finish = (action: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      for (const controller of controllers) controller.abort();
-      action();
-    };
-    const onAbort = () => finish(() => reject(signal.reason as Error));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-
-    const start = (spec: WatchSpec<R>, resourceVersion: string | undefined, failures: number) => {
-      if (settled) return;
-      let lastVersion = resourceVersion;
-      let delivered = false;
-      let controller: AbortController | undefined;
-      // Handlers run one at a time so async ones see events in order.
-      let queue = Promise.resolve();
-      const reconnect = (error: unknown) => {
-        if (controller) controllers.delete(controller);
-        if (settled) return;
-        // A watch that delivered events and then ended is routine (the server ends watches);
-        // one that ended before any event failed, and waits before the next try.
-        const failed = !delivered;
-        const attempt = failed ? failures + 1 : 0;
-        if (!failed) return void setTimeout(() => start(spec, lastVersion, 0), 0);
-        const delay = policy.delayBefore(attempt);
-        if (delay === undefined) {
-          const problem = statusOf(error) ?? (error as { statusCode?: number }).statusCode;
-          return finish(() =>
-            reject(
-              endsTheRun(error)
-                ? error
-                : new ServiceUnreachableError(
-                    'kubernetes',
-                    address,
-                    `watch ${spec.path}: ${problem ? `HTTP ${problem}` : ((error as Error)?.message ?? String(error))}`,
-                    attempt,
-                  ),
-            ),
-          );
-        }
-        policy.count('kubernetes');
-        setTimeout(() => start(spec, lastVersion, attempt), delay);
-      };
-      watch
-        .watch(
-          spec.path,
-          {
-            ...spec.query,
-            allowWatchBookmarks: true,
-            ...(lastVersion ? { resourceVersion: lastVersion } : {}),
-          },
-          (type, object) => {
-            delivered = true;
-            if (type === 'ERROR') {
-              if ((object as { code?: unknown } | undefined)?.code === 410) lastVersion = undefined;
-              return;
-            }
-            lastVersion = (object as KubernetesObject | undefined)?.metadata?.resourceVersion ?? lastVersion;
-            if (type === 'BOOKMARK') return;
-            queue = queue.then(async () => {
-              if (settled) return;
-              try {
-                const value = await spec.onEvent(type, object);
-                if (value !== undefined) finish(() => resolve(value));
-              } catch (error) {
-                finish(() => reject(error));
-              }
-            });
-          },
-          reconnect,
-        )
-        .then((c) => {
-          controller = c;
-          if (settled) c.abort();
-          else controllers.add(c);
-        }, reconnect);
-    };
-    for (const spec of specs) start(spec, undefined, 0);
-  });
-}
-
 export function describe(object: KubernetesObject): string {
   const ns = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
   return `${object.kind} ${ns}${object.metadata?.name}`;
-}
-
-/** Server-side apply conflicts: 409 with causes of type FieldManagerConflict. */
-function fieldConflicts(error: unknown): FieldConflict[] {
-  if (statusOf(error) !== 409) return [];
-  const causes = statusBody(error).details?.causes ?? [];
-  return causes
-    .filter((cause) => cause.reason === 'FieldManagerConflict')
-    .map((cause) => ({
-      field: cause.field ?? '',
-      manager: /conflict with "([^"]+)"/.exec(cause.message ?? '')?.[1] ?? 'another manager',
-      message: cause.message ?? '',
-    }));
 }
 
 function safeJson(text: string): unknown {

@@ -56,3 +56,36 @@ export function wrap(operation: string, error: unknown): Error {
   const body = statusBody(error);
   return new KubeError(operation, statusOf(error), body.reason, serverMessage(error));
 }
+
+export interface FieldConflict {
+  field: string;
+  manager: string;
+  message: string;
+}
+
+/** Server-side apply refused because another field manager owns some of our fields. */
+export class ApplyConflictError extends Error {
+  constructor(
+    readonly object: string,
+    readonly conflicts: FieldConflict[],
+  ) {
+    super(
+      `Apply of ${object} conflicts with another field manager: ` +
+        conflicts.map((c) => `${c.field} (owned by "${c.manager}")`).join(', '),
+    );
+    this.name = 'ApplyConflictError';
+  }
+}
+
+/** Server-side apply conflicts: 409 with causes of type FieldManagerConflict. */
+export function fieldConflicts(error: unknown): FieldConflict[] {
+  if (statusOf(error) !== 409) return [];
+  const causes = statusBody(error).details?.causes ?? [];
+  return causes
+    .filter((cause) => cause.reason === 'FieldManagerConflict')
+    .map((cause) => ({
+      field: cause.field ?? '',
+      manager: /conflict with "([^"]+)"/.exec(cause.message ?? '')?.[1] ?? 'another manager',
+      message: cause.message ?? '',
+    }));
+}

@@ -1,6 +1,6 @@
 // Every Kubernetes API call goes through here: the generated API clients and KubernetesObjectApi
 // are built on one HTTP library that sends each request through the run's retry policy
-// (src/retry.ts). client-node's own library does the sending (TLS, auth, agent); this layer
+// (net/retry.ts). client-node's own library does the sending (TLS, auth, agent); this layer
 // decides what may be repeated and bounds each attempt. Watches do not use it (client-node's
 // Watch fetches directly); kube.ts's watch helper applies the same policy to reconnects.
 import type { Configuration, KubeConfig, Middleware as PromiseMiddleware } from '@kubernetes/client-node';

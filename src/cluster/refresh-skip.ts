@@ -2,8 +2,12 @@
 // for a new token it does not need. Pure: the Secret, the CronJob as rendered, and the clock.
 import type { V1CronJob, V1Secret } from '@kubernetes/client-node';
 import { schedulePeriodMinutes } from '../config/schedule.js';
-import { REFRESHER_CONTAINER, REFRESHER_SPEC_ENV } from '../manifests/refresher.js';
-import { EXPIRES_AT_ANNOTATION, REFRESHER_SPEC_ANNOTATION } from '../config/settings.js';
+import {
+  REFRESHER_CONTAINER,
+  REFRESHER_SPEC_ENV,
+  EXPIRES_AT_ANNOTATION,
+  REFRESHER_SPEC_ANNOTATION,
+} from '../manifests/names.js';
 
 /** The token must outlive the CronJob's next scheduled run by this much, so a late or slow
  * scheduled run still replaces it before it expires. */

@@ -1,6 +1,6 @@
 // One status model, computed from the objects alone, in the style of kstatus
 // (kubernetes-sigs/cli-utils, pkg/kstatus/status): a Deployment's rollout, a Job's outcome, a
-// pod's stuck containers. The deploy watches (src/kube.ts) and the verify judges (src/checks/)
+// pod's stuck containers. The deploy watches (cluster/client.ts) and the verify judges (checks/)
 // both call these, so deploy and verify agree by construction (docs/SEED-REVIEW.md).
 // Pure functions: no I/O, no clock.
 import type { V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
@@ -88,7 +88,7 @@ function trueCondition(job: V1Job, type: string) {
  * is all a refresh Job has to do, and nothing can undo it. The Complete condition itself comes at
  * least one Job controller batch later (SyncJobBatchPeriod, 1 s, in kubernetes
  * pkg/controller/job: every pod update waits that long), so waiting for it cost every first
- * deploy a second or more (issue 11).
+ * deploy a second or more.
  */
 export function jobOutcome(job: V1Job | undefined, pods: V1Pod[] = []): JobOutcome {
   if (job && trueCondition(job, 'Complete')) return { status: 'complete' };

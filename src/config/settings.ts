@@ -1,8 +1,6 @@
 // The typed settings every module works from. `inputs.ts` builds them from the action's inputs
 // (and validates every value); nothing else reads INPUT_* variables.
 
-import type { PreviewSettings, SweepSettings } from '../manifests/preview.js';
-
 export type Mode = 'deploy' | 'render' | 'verify' | 'teardown' | 'sweep';
 
 /**
@@ -108,7 +106,7 @@ export interface ControlSettings {
   runAttempt: string; // GITHUB_RUN_ATTEMPT
 }
 
-/** Preflight of the identity chain from the runner (src/preflight.ts). */
+/** Preflight of the identity chain from the runner (src/chain/preflight.ts). */
 export interface PreflightSettings {
   enabled: boolean;
   pinDigest: boolean; // render the Deployment with image@sha256:… from the preflight
@@ -124,17 +122,27 @@ export interface Settings {
   preflight: PreflightSettings;
   /** Kubeconfig text from the `kubeconfig` input; else KUBECONFIG / Resource Manager. */
   kubeconfig?: string;
-  /** A pull-request preview (`preview` input; src/preview.ts); always set in `teardown`. */
+  /** A pull-request preview (`preview` input); always set in `teardown`. */
   preview?: PreviewSettings;
   /** `mode: sweep` only. */
   sweep?: SweepSettings;
 }
 
-/** Annotation the refresher writes on the pull secret: when its token stops working (D12). */
-export const EXPIRES_AT_ANNOTATION = 'bifrost.maximhq.dev/expires-at';
-export const REFRESHED_AT_ANNOTATION = 'bifrost.maximhq.dev/refreshed-at';
-/** Hash of the refresher spec (pod template + script) that wrote the pull secret. */
-export const REFRESHER_SPEC_ANNOTATION = 'bifrost.maximhq.dev/refresher-spec';
-export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const AZURE_TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+export interface PreviewSettings {
+  pr: number;
+  /** The preview's namespace: `preview-namespace`, or `<namespace>-pr-<n>`. */
+  namespace: string;
+  /** Production's namespace (the `namespace` input): its refresher serves the preview. */
+  productionNamespace: string;
+  repository: string; // owner/name (GITHUB_REPOSITORY)
+  commit: string; // the PR head commit (preview-commit, else GITHUB_SHA)
+  ingressHost?: string;
+}
+
+export interface SweepSettings {
+  repository: string; // owner/name (GITHUB_REPOSITORY)
+  apiUrl: string; // GITHUB_API_URL
+  token: string; // `github-token` (secret)
+  maxAgeSeconds?: number; // `max-age`; absent: only closed pull requests are removed
+  dryRun: boolean;
+}

@@ -1,9 +1,14 @@
 // The GitHub REST API, as far as the preview sweep needs it: the state of a pull request.
 // https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request — authenticated with the
 // workflow's token at GITHUB_API_URL (https://api.github.com, or the GHES /api/v3 URL).
-import type { PullState } from '../manifests/preview.js';
 
 export const GITHUB_API_VERSION = '2022-11-28';
+
+/** What GitHub says of a pull request; `unknown` when it could not say (the sweep keeps those). */
+export type PullState =
+  | { state: 'open' }
+  | { state: 'closed'; merged: boolean; closedAt?: string }
+  | { state: 'unknown'; detail: string };
 
 /** A refusal that makes every answer untrustworthy: the sweep stops before removing anything. */
 export class GitHubAuthError extends Error {

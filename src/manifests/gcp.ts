@@ -1,35 +1,10 @@
-// GCP side of the identity chain: the names Google derives from the hub slug and the
-// `external_account` credential config the refresher hands to gcloud. Built as objects, never as
-// text templates, so no input can change the JSON's shape.
-import { REFRESHER_PATHS } from './refresher.js';
+// GCP side of the identity chain: the workload identity provider's audience, the impersonation
+// URL and the `external_account` credential config the refresher reads. Built as objects, never
+// as text templates, so no input can change the JSON's shape.
 import type { FederationMode, IdentitySettings } from '../config/settings.js';
+import { REFRESHER_PATHS } from './refresher.js';
 
-export const DEFAULT_STS_URL = 'https://sts.googleapis.com/v1/token';
-export const DEFAULT_IAM_CREDENTIALS_URL = 'https://iamcredentials.googleapis.com';
 export const JWT_SUBJECT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
-
-/** The seed's pool and provider names (__fixtures__/seed, Step 5). */
-export function defaultWorkloadIdentityPool(hubSlug: string): string {
-  return `${hubSlug}-azure-pool`;
-}
-
-export function defaultWorkloadIdentityProvider(hubSlug: string): string {
-  return `${hubSlug}-azure-provider`;
-}
-
-/** Artifact Registry's Docker host for a region or multi-region (`us` → `us-docker.pkg.dev`). */
-export function registryHostForRegion(region: string): string {
-  return `${region}-docker.pkg.dev`;
-}
-
-/** `<host>/<project>/<hub-slug>/bifrost` plus `:<tag>`, or `@sha256:…` for a pinned digest. */
-export function bifrostImage(
-  identity: Pick<IdentitySettings, 'registryHost' | 'gcpProjectId' | 'hubSlug'>,
-  tagOrDigest: string,
-): string {
-  const repository = `${identity.registryHost}/${identity.gcpProjectId}/${identity.hubSlug}/bifrost`;
-  return tagOrDigest.startsWith('sha256:') ? `${repository}@${tagOrDigest}` : `${repository}:${tagOrDigest}`;
-}
 
 /** The STS audience: the full resource name of the workload identity provider. */
 export function workloadIdentityAudience(

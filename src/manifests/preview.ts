@@ -13,52 +13,19 @@ import type {
   V1Role,
   V1RoleBinding,
 } from '@kubernetes/client-node';
-import { PULL_SECRET_FROM_LABEL, pullSecretWriterRules } from './refresher.js';
-import { MANAGED_BY_VALUE, render } from './render.js';
-import { MANAGED_BY_LABEL, type Settings } from '../config/settings.js';
+import type { PreviewSettings, Settings } from '../config/settings.js';
+import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  PREVIEW_ANNOTATIONS,
+  PREVIEW_LABELS,
+  PULL_SECRET_FROM_LABEL,
+} from './names.js';
+import { pullSecretWriterRules } from './refresher.js';
+import { render } from './render.js';
 
-export const PREVIEW_LABELS = {
-  pr: 'bifrost.maximhq.dev/preview',
-  repository: 'bifrost.maximhq.dev/repository',
-  commit: 'bifrost.maximhq.dev/commit',
-} as const;
-export const PREVIEW_ANNOTATIONS = {
-  repository: 'bifrost.maximhq.dev/repository', // the full owner/name (labels cannot hold "/")
-  deployedAt: 'bifrost.maximhq.dev/deployed-at',
-  run: 'bifrost.maximhq.dev/run',
-} as const;
 /** Local port of the port-forward command the summary gives. */
 export const PREVIEW_LOCAL_PORT = 8080;
-
-export interface PreviewSettings {
-  pr: number;
-  /** The preview's namespace: `preview-namespace`, or `<namespace>-pr-<n>`. */
-  namespace: string;
-  /** Production's namespace (the `namespace` input): its refresher serves the preview. */
-  productionNamespace: string;
-  repository: string; // owner/name (GITHUB_REPOSITORY)
-  commit: string; // the PR head commit (preview-commit, else GITHUB_SHA)
-  ingressHost?: string;
-}
-
-export interface SweepSettings {
-  repository: string; // owner/name (GITHUB_REPOSITORY)
-  apiUrl: string; // GITHUB_API_URL
-  token: string; // `github-token` (secret)
-  maxAgeSeconds?: number; // `max-age`; absent: only closed pull requests are removed
-  dryRun: boolean;
-}
-
-/** The run that deploys: ordered by GitHub run id, then attempt. */
-export interface RunKey {
-  runId: string;
-  runAttempt: string;
-  commit: string;
-}
-
-export function defaultPreviewNamespace(productionNamespace: string, pr: number): string {
-  return `${productionNamespace}-pr-${pr}`.slice(0, 63).replace(/-+$/, '');
-}
 
 /** A label value for owner/name: `owner.name` (GitHub owners hold no "."), cut to 63. */
 export function repositoryLabelValue(repository: string): string {
@@ -102,7 +69,11 @@ export function leaseName(preview: PreviewSettings): string {
 }
 
 /** The one-off refresh Job in production's namespace, unique per preview and run attempt. */
-export function refreshJobName(preview: PreviewSettings, run: RunKey, suffix = ''): string {
+export function refreshJobName(
+  preview: PreviewSettings,
+  run: { runId: string; runAttempt: string },
+  suffix = '',
+): string {
   return `preview-${preview.pr}-refresh-${run.runId}-${run.runAttempt}${suffix}`
     .slice(0, 63)
     .replace(/-+$/, '');
@@ -111,27 +82,6 @@ export function refreshJobName(preview: PreviewSettings, run: RunKey, suffix = '
 /** The value production's refresher must carry in PREVIEW_NAMESPACE_LABEL to serve previews. */
 export function servesPreviewsValue(productionNamespace: string): string {
   return `${PULL_SECRET_FROM_LABEL}=${productionNamespace}`;
-}
-
-/** Newer run first: a higher run id, then a higher attempt. */
-export function compareRuns(
-  a: Pick<RunKey, 'runId' | 'runAttempt'>,
-  b: Pick<RunKey, 'runId' | 'runAttempt'>,
-): number {
-  const num = (v: string) => (/^[0-9]+$/.test(v) ? BigInt(v) : -1n);
-  const byId = num(a.runId) - num(b.runId);
-  if (byId !== 0n) return byId > 0n ? 1 : -1;
-  const byAttempt = num(a.runAttempt) - num(b.runAttempt);
-  return byAttempt === 0n ? 0 : byAttempt > 0n ? 1 : -1;
-}
-
-export function runKeyText(run: Pick<RunKey, 'runId' | 'runAttempt'>): string {
-  return `${run.runId}-${run.runAttempt}`;
-}
-
-export function parseRunKey(text: string | undefined): Pick<RunKey, 'runId' | 'runAttempt'> | undefined {
-  const match = /^([0-9a-z]+)-([0-9]+)$/.exec(text ?? '');
-  return match ? { runId: match[1], runAttempt: match[2] } : undefined;
 }
 
 /**
@@ -257,76 +207,4 @@ export function previewAccess(
     url: `http://localhost:${PREVIEW_LOCAL_PORT}`,
     instructions: `Run \`${command}\`, then open http://localhost:${PREVIEW_LOCAL_PORT}.`,
   };
-}
-
-// --- Sweep decisions --------------------------------------------------------------------------
-
-export type PullState =
-  | { state: 'open' }
-  | { state: 'closed'; merged: boolean; closedAt?: string }
-  | { state: 'unknown'; detail: string };
-
-export interface PreviewFound {
-  namespace: string;
-  pr: number;
-  deployedAt: string; // RFC 3339
-}
-
-export interface SweepDecision {
-  namespace: string;
-  pr: number;
-  reason: string;
-}
-
-/** Which previews the sweep removes, each with its reason. Pure: `now` and the states are given. */
-export function decideSweep(
-  found: PreviewFound[],
-  states: Map<number, PullState>,
-  now: Date,
-  maxAgeSeconds: number | undefined,
-): { removed: SweepDecision[]; kept: SweepDecision[] } {
-  const removed: SweepDecision[] = [];
-  const kept: SweepDecision[] = [];
-  for (const preview of found) {
-    const state = states.get(preview.pr) ?? { state: 'unknown', detail: 'not asked' };
-    const ageSeconds = Math.max(0, (now.getTime() - Date.parse(preview.deployedAt)) / 1000);
-    const base = { namespace: preview.namespace, pr: preview.pr };
-    if (state.state === 'closed') {
-      removed.push({
-        ...base,
-        reason: `pull request #${preview.pr} is ${state.merged ? 'merged' : 'closed'}${state.closedAt ? ` (${state.closedAt})` : ''}`,
-      });
-    } else if (maxAgeSeconds !== undefined && Number.isFinite(ageSeconds) && ageSeconds > maxAgeSeconds) {
-      removed.push({
-        ...base,
-        reason: `last deployed ${preview.deployedAt}, ${formatAge(ageSeconds)} ago, more than max-age ${formatAge(maxAgeSeconds)}`,
-      });
-    } else {
-      kept.push({
-        ...base,
-        reason:
-          state.state === 'open'
-            ? `pull request #${preview.pr} is open; last deployed ${formatAge(ageSeconds)} ago`
-            : `${state.detail}; last deployed ${formatAge(ageSeconds)} ago`,
-      });
-    }
-  }
-  return { removed, kept };
-}
-
-export function formatAge(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s >= 86400) return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
-  if (s >= 3600) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
-  if (s >= 60) return `${Math.floor(s / 60)}m${s % 60}s`;
-  return `${s}s`;
-}
-
-/** True when this run is a preview deploy, a teardown or a sweep. */
-export function isPreviewRun(settings: Settings): boolean {
-  return (
-    settings.mode === 'teardown' ||
-    settings.mode === 'sweep' ||
-    (settings.mode === 'deploy' && !!settings.preview)
-  );
 }

@@ -20,7 +20,12 @@
 // No token is passed in argv or written to disk; tokens live in memory only. Each service's
 // failure is printed as its own HTTP status and body (tokens redacted), so the action's hints
 // match the services' own words.
-import { EXPIRES_AT_ANNOTATION, REFRESHED_AT_ANNOTATION, REFRESHER_SPEC_ANNOTATION } from '../config/settings.js';
+import {
+  EXPIRES_AT_ANNOTATION,
+  REFRESHED_AT_ANNOTATION,
+  REFRESHER_FIELD_MANAGER,
+  REFRESHER_SPEC_ANNOTATION,
+} from './names.js';
 
 /** The log line that starts each step, so a failure is attributable to the hop that failed. */
 export const REFRESHER_STEPS = {
@@ -30,9 +35,6 @@ export const REFRESHER_STEPS = {
   accessToken: 'step: get access token',
   applySecret: 'step: apply secret',
 };
-
-/** Field manager of the refresher's server-side apply of the pull secret. */
-export const REFRESHER_FIELD_MANAGER = 'bifrost-refresher';
 
 /** File name of the script in the credential ConfigMap (and so in the mounted directory). */
 export const REFRESHER_SCRIPT_FILE = 'refresh.mjs';

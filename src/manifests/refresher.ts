@@ -9,16 +9,9 @@
 
 import { createHash } from 'node:crypto';
 import type { V1EnvVar, V1PodTemplateSpec, V1PolicyRule } from '@kubernetes/client-node';
-import { REFRESHER_SCRIPT, REFRESHER_SCRIPT_FILE } from './refresher-script.js';
 import type { Settings } from '../config/settings.js';
-
-export const REFRESHER_CONTAINER = 'token-refresh';
-
-/** Distroless Node.js 22, non-root (uid 65532), no shell; pinned by digest. This digest is the
- * one pinned in many public Dockerfiles for `gcr.io/distroless/nodejs22-debian12:nonroot`
- * (it could not be checked against gcr.io from here: no network). */
-export const DEFAULT_REFRESHER_IMAGE =
-  'gcr.io/distroless/nodejs22-debian12:nonroot@sha256:13593b7570658e8477de39e2f4a1dd25db2f836d68a0ba771251572d23bb4f8e';
+import { PREVIEW_NAMESPACE_LABEL_ENV, PULL_SECRET_FROM_LABEL } from './names.js';
+import { REFRESHER_SCRIPT, REFRESHER_SCRIPT_FILE } from './refresher-script.js';
 
 /** node in the distroless Node.js images. */
 export const REFRESHER_NODE = '/nodejs/bin/node';
@@ -43,23 +36,6 @@ export function refresherCommand(): string[] {
 export function refresherScriptEntry(): Record<string, string> {
   return { [REFRESHER_SCRIPT_FILE]: REFRESHER_SCRIPT };
 }
-
-/** Images of the old gcloud + kubectl refresher: they have no node at /nodejs/bin/node. */
-const GCLOUD_IMAGE = /(^|\/)(google-cloud-cli|cloud-sdk|cloudsdktool)([/:@]|$)/;
-
-export function isGcloudRefresherImage(image: string): boolean {
-  return GCLOUD_IMAGE.test(image);
-}
-
-/** Env that turns on the preview contract: the label a preview namespace carries. */
-export const PREVIEW_NAMESPACE_LABEL_ENV = 'PREVIEW_NAMESPACE_LABEL';
-/** Env of a Job created for one preview: write only into that namespace. */
-export const ONLY_NAMESPACE_ENV = 'ONLY_NAMESPACE';
-/** Label on a preview namespace naming the production namespace it takes the pull secret from. */
-export const PULL_SECRET_FROM_LABEL = 'bifrost.maximhq.dev/pull-secret-from';
-
-/** The env entry REFRESHER_SPEC carries the spec hash (recorded on the Secret by the script). */
-export const REFRESHER_SPEC_ENV = 'REFRESHER_SPEC';
 
 /** Every value the script reads, except REFRESHER_SPEC (added by render from the hash). Names
  * avoid the AZURE_* variables the workload identity webhook injects, so a mutated pod cannot

@@ -1,6 +1,6 @@
 // Settings → the Kubernetes objects of one install, as plain objects in apply order. Pure: no
 // I/O, no clock. Objects are never built from YAML text, so no input can add a key or an
-// object; toYamlStream serializes them (src/yaml-writer.ts) for the `render` mode and for review.
+// object; toYamlStream serializes them (yaml.ts) for the `render` mode and for review.
 // Names, paths and ports keep the seed page's values; each deliberate change cites its defect
 // id from docs/SEED-REVIEW.md (the seed test lists every one).
 import type {
@@ -25,11 +25,29 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
+import type { Settings } from '../config/settings.js';
 import { credentialConfig } from './gcp.js';
 import {
+  APP_DIR,
+  AZURE_TOKEN_EXCHANGE_AUDIENCE,
+  CONFIG_CHECKSUM_ANNOTATION,
+  CONFIG_KEY,
+  GATEWAY_CONTAINER,
+  GATEWAY_PORT,
+  GATEWAY_SELECTOR,
+  HEALTH_PATH,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  PART_OF_LABEL,
+  POD_SECURITY_ENFORCE_LABEL,
   REFRESHER_CONTAINER,
-  REFRESHER_PATHS,
   REFRESHER_SPEC_ENV,
+  REFRESHER_UID,
+  WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION,
+  WORKLOAD_IDENTITY_USE_LABEL,
+} from './names.js';
+import {
+  REFRESHER_PATHS,
   previewListerRules,
   pullSecretWriterRules,
   refresherCommand,
@@ -38,32 +56,11 @@ import {
   refresherSpecHash,
 } from './refresher.js';
 import { toYamlDocument } from './yaml.js';
-import {
-  AZURE_TOKEN_EXCHANGE_AUDIENCE,
-  CONFIG_CHECKSUM_ANNOTATION,
-  MANAGED_BY_LABEL,
-  type Settings,
-} from '../config/settings.js';
 
-export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
-export const MANAGED_BY_VALUE = 'bifrost-aks-deploy';
-/** Only this *pod* label makes the azure-workload-identity webhook act (D6). */
-export const WORKLOAD_IDENTITY_USE_LABEL = 'azure.workload.identity/use';
-export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';
-export const GATEWAY_CONTAINER = 'bifrost';
-export const GATEWAY_PORT = 8080;
-export const HEALTH_PATH = '/health';
-export const APP_DIR = '/app/data'; // Bifrost's APP_DIR: config.json, config.db, logs.db
-export const CONFIG_KEY = 'config.json';
-export const GATEWAY_SELECTOR = { app: 'bifrost' }; // the seed's selector; immutable once applied
-
-/** The refresher runs as this unprivileged user (distroless `nonroot`); it writes nothing. */
-export const REFRESHER_UID = 65532;
 const CRONJOB_STARTING_DEADLINE_SECONDS = 300;
 const JOB_BACKOFF_LIMIT = 2;
 const JOB_ACTIVE_DEADLINE_SECONDS = 300;
 const PROJECTED_TOKEN_SECONDS = 3600;
-const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 /** Scratch space (beyond Pod Security "restricted"): every emptyDir is bounded and every
  * container declares the node disk it may use, so one pod cannot fill a node's disk.
  * The gateway's APP_DIR holds config.db and logs.db (SQLite); /tmp is Go's temp dir. */
@@ -96,7 +93,7 @@ export function render(settings: Settings): Rendered {
   return { objects, warnings: warnings(settings) };
 }
 
-/** One YAML document per object, `---` separated, by src/yaml-writer.ts: strings quoted so
+/** One YAML document per object, `---` separated, by yaml.ts: strings quoted so
  * YAML 1.1 (kubectl's parser) and 1.2 readers both read `on`/`yes`/`0755` back as strings; no
  * anchors or aliases. */
 export function toYamlStream(objects: readonly KubernetesObject[]): string {

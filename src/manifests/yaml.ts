@@ -1,4 +1,4 @@
-// A small YAML writer for the manifests `mode: render` writes (issue 11: the `yaml` library's
+// A small YAML writer for the manifests `mode: render` writes (the `yaml` library's
 // serialisation was most of render's cold start). It writes plain data only (objects, arrays,
 // strings, numbers, booleans, null) in block style, no anchors, aliases or tags. Multi-line
 // strings become literal blocks so the refresher script stays readable; every other string is

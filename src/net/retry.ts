@@ -1,7 +1,7 @@
 // One retry policy for every outbound call (Kubernetes, Resource Manager, Entra ID, and the
 // preflight's Google and registry calls): what is transient, how long to wait, when to give up.
 // - Transient: HTTP 429 (Retry-After honoured), 500/502/503/504, a connection reset, refused or
-//   timed out. The caller decides what is safe to repeat (see src/kube-http.ts).
+//   timed out. The caller decides what is safe to repeat (see cluster/http.ts).
 // - Back-off: exponential with full jitter (AWS Architecture Blog, "Exponential Backoff And
 //   Jitter"), at most MAX_ATTEMPTS tries, and never past the run's deadline minus REPORT_RESERVE_MS
 //   (the time kept to write the report).

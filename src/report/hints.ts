@@ -461,7 +461,7 @@ export const HINTS: readonly Hint[] = [
     docs: 'https://aka.ms/ARMResourceNotFoundFix',
   },
 
-  // ── A service that stayed down through every retry (src/retry.ts) ──────────────────────────
+  // ── A service that stayed down through every retry (net/retry.ts) ──────────────────────────
   {
     id: 'k8s-api-unreachable',
     title: 'Kubernetes API server unreachable',

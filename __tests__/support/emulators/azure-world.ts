@@ -6,11 +6,12 @@
 // and env NODE_EXTRA_CA_CERTS=ca.caFile plus the ACTIONS_ID_TOKEN_REQUEST_* emulation.
 
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE, type Settings } from '../../../src/config/settings.js';
+import { type Settings } from '../../../src/config/settings.js';
 import { TENANT_ID, testSettings } from '../fixtures.js';
 import { startArmEmulator, type ArmEmulator, type EmulatedCluster, type EmulatedIdentity } from './arm.js';
 import { startEntraEmulator, type EmulatedFederatedCredential, type EntraEmulator } from './entra.js';
 import { createTestCa, type TestCa } from './test-ca.js';
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from '../../../src/manifests/names.js';
 
 export const SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 export const LOGIN_CLIENT_ID = '11111111-2222-3333-4444-555555555555'; // the deploying app

@@ -1,0 +1,1 @@
+export const id=119;export const ids=[119];export const modules={8119:(t,o,n)=>{n.r(o),n.d(o,{run:()=>s});var a=n(4196),r=n(1209);async function s(t){const{kube:o,arm:n}=await(0,r.N)(t);await(0,a.k)(t,o,n)}}};
