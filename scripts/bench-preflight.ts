@@ -1,4 +1,4 @@
-// `npm run bench:preflight` (BENCH_ROUNDS, default 3): figures for the preflight (src/preflight.ts)
+// `npm run bench:preflight` (BENCH_ROUNDS, default 3): figures for the preflight (src/chain/preflight.ts)
 // on the local control plane, with the STS/IAM emulator and the real test registry
 // (docker-registry 2.8, __tests__/support/registry.ts). In a fresh namespace per variant:
 //   - first deploy with and without the preflight;

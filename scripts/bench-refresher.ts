@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   kubeConfig.loadFromDefault();
   const old = await loadOldRefresher();
   console.log(
-    `node ${process.version}; old refresher: ${typeof old === 'string' ? old : `${OLD_COMMIT}:src/refresher.ts`}`,
+    `node ${process.version}; old refresher: ${typeof old === 'string' ? old : `${OLD_COMMIT}:src/manifests/refresher.ts`}`,
   );
   await refreshJobs(kubeConfig, old);
   await reruns(kubeConfig);

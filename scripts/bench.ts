@@ -14,7 +14,9 @@
 //     (scripts/seed-procedure.ts) into a fresh namespace: with the seed's refresher (gcloud +
 //     kubectl, scripts/seed-refresher.ts) and with refresh.mjs; the ratio is ours / theirs;
 //   - the refresh Job: creation → its pod Succeeded (what the action waits for) and → the Job's
-//     Complete condition (one Job controller batch later), two Jobs a round from the CronJob.
+//     Complete condition (one Job controller batch later), two Jobs a round from the CronJob;
+//   - BENCH_BASELINE=<another checkout>/dist/index.js: that build's cold starts and deploys in the
+//     same rounds, with ours / baseline ratios (a change's cost, measured side by side).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -45,6 +47,8 @@ const TIME = '/usr/bin/time';
 /** The node that runs the cold starts: this one, or e.g. `BENCH_NODE=$(bash scripts/node24.sh)`, the
  * runtime action.yml names. */
 const NODE = process.env.BENCH_NODE ?? process.execPath;
+/** Another build's dist/index.js (e.g. main before a change), timed beside ours in the same run. */
+const BASELINE = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined;
 
 interface Sample {
   cpuMs: number;
@@ -150,6 +154,13 @@ function coldStart(rows: Row[]): void {
       'input error': () => measure(dist, runnerEnv(dir, {}), dir),
       render: () => measure(dist, runnerEnv(dir, { ...IDENTITY_INPUTS, mode: 'render' }), dir),
       floor: () => measure(floor, runnerEnv(dir, {}), dir),
+      ...(BASELINE
+        ? {
+            'baseline input error': () => measure(BASELINE, runnerEnv(dir, {}), dir),
+            'baseline render': () =>
+              measure(BASELINE, runnerEnv(dir, { ...IDENTITY_INPUTS, mode: 'render' }), dir),
+          }
+        : {}),
       ...(google ? { 'google auth': () => measure(google, runnerEnv(dir, {}), dir) } : {}),
     };
     const names = Object.keys(commands);
@@ -165,6 +176,8 @@ function coldStart(rows: Row[]): void {
     const expected: Record<string, [exitCode: number, stdout: string]> = {
       'input error': [1, '::error title=Invalid input::'],
       render: [0, ''],
+      'baseline input error': [1, '::error title=Invalid input::'],
+      'baseline render': [0, ''],
       floor: [1, '::error::Input required and not supplied: name'],
       'google auth': [1, '::error::'],
     };
@@ -199,6 +212,15 @@ function coldStart(rows: Row[]): void {
           ratio(ours, fig('floor', key)),
         ].join(' / ');
         rows.push([`cold start, ${path}, ${label}`, ms(ours), reference, ratios]);
+        if (BASELINE) {
+          const base = fig(`baseline ${path}`, key);
+          rows.push([
+            `cold start, ${path}, ${label}, baseline`,
+            ms(base),
+            'BENCH_BASELINE',
+            ratio(ours, base),
+          ]);
+        }
       }
       const rss = fig(path, 'rssMiB');
       rows.push([
@@ -358,7 +380,23 @@ async function deployAndVerify(rows: Row[]): Promise<void> {
       await core.deleteNamespace({ name: namespace }).catch(() => undefined);
     }
   };
-  const contestants = [ours, seed('gcloud'), seed('refresh.mjs')];
+  const baseline = async (round: number) => {
+    if (!BASELINE) return;
+    const namespace = `bench-base-${stamp}-${round}`;
+    const world = await startWorld(namespace);
+    try {
+      const first = await world.run({}, { script: BASELINE });
+      const second = await world.run({}, { script: BASELINE });
+      if (first.exitCode !== 0 || second.exitCode !== 0)
+        throw new Error(`a baseline run failed in round ${round}:\n${first.stdout}\n${second.stdout}`);
+      add('baseline fresh', first.durationMs);
+      add('baseline rerun', second.durationMs);
+    } finally {
+      await world.close();
+      await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    }
+  };
+  const contestants = [ours, baseline, seed('gcloud'), seed('refresh.mjs')];
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order, so no contestant always runs first.
     for (let i = 0; i < contestants.length; i++) await contestants[(round + i) % contestants.length](round);
@@ -373,6 +411,20 @@ async function deployAndVerify(rows: Row[]): Promise<void> {
   const ratio = (a: string, b: string) =>
     samples[a]?.length && samples[b]?.length ? `${(med(a) / med(b)).toFixed(2)}×` : 'n/a';
   rows.push(['deploy, fresh namespace', ms('fresh'), `${ROUNDS} rounds`, '—']);
+  if (BASELINE) {
+    rows.push([
+      'deploy, fresh namespace, baseline',
+      ms('baseline fresh'),
+      'BENCH_BASELINE',
+      ratio('fresh', 'baseline fresh'),
+    ]);
+    rows.push([
+      'deploy, no-change re-run, baseline',
+      ms('baseline rerun'),
+      'BENCH_BASELINE',
+      ratio('rerun', 'baseline rerun'),
+    ]);
+  }
   rows.push([
     'seed procedure (kubectl), seed refresher',
     ms('seed gcloud'),

@@ -10,7 +10,7 @@ import type { V1CronJob, V1EnvVar } from '@kubernetes/client-node';
 import { repoRoot } from '../__tests__/support/action.js';
 import type { Settings } from '../src/config/settings.js';
 
-/** The last commit with the gcloud + kubectl refresher (src/refresher.ts rendered a bash script). */
+/** The last commit with the gcloud + kubectl refresher (src/manifests/refresher.ts rendered a bash script). */
 export const OLD_COMMIT = 'f268b5a';
 
 export interface OldRefresher {
@@ -26,7 +26,7 @@ export async function loadOldRefresher(): Promise<OldRefresher | string> {
   }
   let source: string;
   try {
-    source = execFileSync('git', ['-C', repoRoot, 'show', `${OLD_COMMIT}:src/refresher.ts`], {
+    source = execFileSync('git', ['-C', repoRoot, 'show', `${OLD_COMMIT}:src/manifests/refresher.ts`], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -35,7 +35,7 @@ export async function loadOldRefresher(): Promise<OldRefresher | string> {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-old-refresher-'));
   const file = path.join(dir, 'old-refresher.ts');
-  writeFileSync(file, source.replace("'./settings.js'", `'${path.join(repoRoot, 'src/settings.ts')}'`));
+  writeFileSync(file, source.replace("'./settings.js'", `'${path.join(repoRoot, 'src/config/settings.ts')}'`));
   try {
     return (await import(file)) as OldRefresher;
   } finally {

@@ -32,6 +32,8 @@ export interface RunOptions {
   inputs: Record<string, string>;
   env?: Record<string, string | undefined>;
   node?: string; // another node binary (e.g. Node 24)
+  /** Another build of the action (the bench's baseline); default: this checkout's dist/index.js. */
+  script?: string;
   /** Sees the runner's process, e.g. to kill it like a cancelled job's runner. */
   onSpawn?: (child: ChildProcessWithoutNullStreams) => void;
   /** Called with the started process, e.g. to signal it as a cancelled workflow does. */
@@ -54,6 +56,7 @@ export async function runAction({
   inputs,
   env = {},
   node = process.execPath,
+  script = path.join(repoRoot, 'dist/index.js'),
   onSpawn,
   onStarted,
 }: RunOptions): Promise<ActionRun> {
@@ -80,7 +83,7 @@ export async function runAction({
 
   registerInputSecrets(inputs);
   const started = Date.now();
-  const child = spawn(node, [path.join(repoRoot, 'dist/index.js')], { env: childEnv, cwd: runnerTemp });
+  const child = spawn(node, [script], { env: childEnv, cwd: runnerTemp });
   onSpawn?.(child);
   onStarted?.(child);
   let stdout = '';

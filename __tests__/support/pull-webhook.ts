@@ -1,7 +1,7 @@
 // The kubelet's image pull, for real, in one namespace: a mutating admission webhook (failurePolicy
 // Ignore, namespace-scoped, served here over HTTPS with the test CA) that, for each new pod whose
 // image lives in the test registry, asks that registry for the manifest with the pod's own
-// imagePullSecrets — the request containerd makes before a pull (src/registry.ts). When the
+// imagePullSecrets — the request containerd makes before a pull (src/chain/registry.ts). When the
 // registry refuses, the webhook puts containerd's error text on the pod as
 // `bifrost-aks.test/image-pull-error`, and the kwok stages turn it into ErrImagePull /
 // ImagePullBackOff with a `Failed` event, as a real kubelet would show. No kwok stage changes.

@@ -100,7 +100,7 @@ const EXPECTED_HINT: Record<string, string> = {
 
 /** Fixtures with no error text: success bodies and healthy objects. No hint may match them. */
 const NO_ERROR_TEXT: Record<string, string> = {
-  // GitHub API answers: the sweep reports them with its own hints (src/preview-lifecycle.ts).
+  // GitHub API answers: the sweep reports them with its own hints (src/modes/preview.ts).
   'github/401-bad-credentials.body.json': 'GitHub 401, sweep fails with its own hint',
   'github/403-rate-limit-exceeded.body.json': 'GitHub rate limit, sweep fails with its own hint',
   'github/404-not-found.body.json': 'GitHub 404, the preview is kept with that reason',

@@ -1,4 +1,4 @@
-// The one redaction (src/redact.ts): token-like text out of evidence, and which config values the
+// The one redaction (src/report/redact.ts): token-like text out of evidence, and which config values the
 // runner masks.
 import { describe, expect, it } from '@jest/globals';
 import {

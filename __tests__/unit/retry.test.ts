@@ -1,5 +1,5 @@
 // The retry policy against a loopback server that misbehaves on cue: 503, a reset connection,
-// then 200; through retryingFetch and through client-node's generated API clients (src/kube-http.ts).
+// then 200; through retryingFetch and through client-node's generated API clients (src/cluster/http.ts).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import http from 'node:http';
@@ -96,7 +96,7 @@ describe('retryingFetch', () => {
   });
 });
 
-describe('Kubernetes calls through src/kube-http.ts', () => {
+describe('Kubernetes calls through src/cluster/http.ts', () => {
   it('retries a read after 503 and a reset, and counts it as kubernetes', async () => {
     const server = await loopback([503, 'reset', 200]);
     const policy = quick();

@@ -1,4 +1,4 @@
-// The one status model (src/status.ts), judged on real objects captured from clusters
+// The one status model (src/cluster/status.ts), judged on real objects captured from clusters
 // (__fixtures__/k8s, listed in __fixtures__/SOURCES.md) and on Deployment states as the
 // deployment controller writes them. Deploy's watches and verify's judges both call these.
 import { describe, expect, it } from '@jest/globals';
