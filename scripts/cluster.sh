@@ -21,6 +21,10 @@
 #   BIFROST_CLUSTER_STATE      state dir;  BIFROST_CLUSTER_CACHE  binary cache root
 #   BIFROST_CLUSTER_API_PORT   kube-apiserver port on 127.0.0.1 (default 16443); also
 #   BIFROST_CLUSTER_ETCD_PORT (16379), BIFROST_CLUSTER_KWOK_PORT (16250)
+#   BIFROST_CLUSTER_INSTANCE   1–9: a second, independent control plane beside the default one
+#                              (0): its own state dir (<cache>/state-<n>), ports (each +100·n), pod
+#                              CIDR (10.<244+n>.0.0/16) and pod network namespace (bifrost-pods-<n>),
+#                              so it can be restarted or reconfigured while the default one serves
 #
 # How pods behave (kwok stages in scripts/cluster/kwok/stages):
 #   - every pod bound to kwok-node-0 becomes Running and Ready; Job pods then Succeed (exit 0).
@@ -52,18 +56,21 @@ readonly CACHE_ROOT="${BIFROST_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bi
 readonly K8S_BIN="$CACHE_ROOT/k8s-$K8S_VERSION/bin"
 readonly ETCD_BIN="$CACHE_ROOT/etcd-$ETCD_VERSION/bin"
 readonly KWOK_BIN="$CACHE_ROOT/kwok-$KWOK_VERSION/bin"
-readonly STATE="${BIFROST_CLUSTER_STATE:-$CACHE_ROOT/state}"
+readonly INSTANCE="${BIFROST_CLUSTER_INSTANCE:-0}"
+[[ "$INSTANCE" =~ ^[0-9]$ ]] || { printf 'cluster: error: BIFROST_CLUSTER_INSTANCE must be 0–9, not %s\n' "$INSTANCE" >&2; exit 1; }
+if ((INSTANCE == 0)); then readonly DEFAULT_STATE="$CACHE_ROOT/state"; else readonly DEFAULT_STATE="$CACHE_ROOT/state-$INSTANCE"; fi
+readonly STATE="${BIFROST_CLUSTER_STATE:-$DEFAULT_STATE}"
 readonly PKI="$STATE/pki" RUN="$STATE/run" LOGS="$STATE/logs"
 readonly KUBECONFIG_PATH="$STATE/kubeconfig"
 readonly NODE_NAME=kwok-node-0
-readonly SERVICE_CIDR=10.96.0.0/16 SERVICE_IP=10.96.0.1 POD_CIDR=10.244.0.0/16
+readonly SERVICE_CIDR=10.96.0.0/16 SERVICE_IP=10.96.0.1 POD_CIDR="10.$((244 + INSTANCE)).0.0/16"
 # Start order; `down` stops in reverse.
 readonly COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 ISSUER="${BIFROST_CLUSTER_ISSUER:-https://oidc.bifrost-aks.local.test/}"
-API_PORT="${BIFROST_CLUSTER_API_PORT:-16443}"
-ETCD_PORT="${BIFROST_CLUSTER_ETCD_PORT:-16379}"
-KWOK_PORT="${BIFROST_CLUSTER_KWOK_PORT:-16250}"
+API_PORT="${BIFROST_CLUSTER_API_PORT:-$((16443 + 100 * INSTANCE))}"
+ETCD_PORT="${BIFROST_CLUSTER_ETCD_PORT:-$((16379 + 100 * INSTANCE))}"
+KWOK_PORT="${BIFROST_CLUSTER_KWOK_PORT:-$((16250 + 100 * INSTANCE))}"
 
 log() { printf 'cluster: %s\n' "$*" >&2; }
 die() { printf 'cluster: error: %s\n' "$*" >&2; exit 1; }
@@ -238,7 +245,7 @@ kubectl_admin() { kubectl --kubeconfig "$KUBECONFIG_PATH" "$@"; }
 # IP (scripts/cluster/pod-network.sh). Optional: on failure it warns and keeps the blackhole.
 pod_network() {
   env BIFROST_CLUSTER_STATE="$STATE" BIFROST_CLUSTER_CACHE="$CACHE_ROOT" POD_CIDR="$POD_CIDR" \
-    bash "$MODULES_DIR/pod-network.sh" "$@"
+    BIFROST_CLUSTER_INSTANCE="$INSTANCE" bash "$MODULES_DIR/pod-network.sh" "$@"
 }
 
 # aks-entra: a static bearer token (kube-apiserver --token-auth-file, user aks-entra-user in

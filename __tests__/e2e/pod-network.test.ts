@@ -96,11 +96,15 @@ beforeAll(async () => {
 
 describe('pod IPs answer HTTP through the API server proxies', () => {
   test('pod IPs are routed to the bifrost-pods veth, never eth0', () => {
+    // A second control plane (BIFROST_CLUSTER_INSTANCE, scripts/cluster.sh) has its own pod CIDR
+    // and veth; the default one is instance 0.
+    const instance = Number(process.env.BIFROST_CLUSTER_INSTANCE ?? 0);
+    const veth = instance === 0 ? 'bifrost-pods0' : `bifrost-p${instance}h`;
     for (const pod of pods) {
       const podIP = pod.status!.podIP!;
-      expect(podIP).toMatch(/^10\.244\./);
+      expect(podIP.startsWith(`10.${244 + instance}.`)).toBe(true);
       const route = execFileSync('ip', ['-4', 'route', 'get', podIP], { encoding: 'utf8' });
-      expect(route).toMatch(/ dev bifrost-pods0 /);
+      expect(route).toContain(` dev ${veth} `);
       expect(route).not.toMatch(/ dev eth0 /);
     }
   });

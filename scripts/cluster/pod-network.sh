@@ -21,15 +21,23 @@
 #   pod-network.sh up       set up (idempotent); on failure: blackhole, warning, exit 1
 #   pod-network.sh down     blackhole the range, stop pod-http, delete the namespace and answers
 #   pod-network.sh status   say what is set up
-# Environment: BIFROST_CLUSTER_STATE, BIFROST_CLUSTER_CACHE (as scripts/cluster.sh), POD_CIDR,
+# Environment: BIFROST_CLUSTER_STATE, BIFROST_CLUSTER_CACHE, BIFROST_CLUSTER_INSTANCE (as
+#   scripts/cluster.sh), POD_CIDR,
 #   BIFROST_POD_HTTP_PORTS (default 8080: comma-separated ports pod-http listens on),
 #   BIFROST_POD_NETWORK=off (`up` only makes sure of the blackhole).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; readonly HERE
 readonly POD_CIDR="${POD_CIDR:-10.244.0.0/16}"
-readonly NETNS=bifrost-pods HOST_IF=bifrost-pods0 NETNS_IF=bifrost-pods1
-readonly LINK_NET=10.243.255.0/30 HOST_ADDR=10.243.255.1 NETNS_ADDR=10.243.255.2
+# A second control plane (BIFROST_CLUSTER_INSTANCE 1–9, scripts/cluster.sh) gets a namespace,
+# veth pair and link net of its own; instance 0 keeps the names above.
+readonly INSTANCE="${BIFROST_CLUSTER_INSTANCE:-0}"
+if ((INSTANCE == 0)); then
+  readonly NETNS=bifrost-pods HOST_IF=bifrost-pods0 NETNS_IF=bifrost-pods1
+else
+  readonly NETNS="bifrost-pods-$INSTANCE" HOST_IF="bifrost-p${INSTANCE}h" NETNS_IF="bifrost-p${INSTANCE}n"
+fi
+readonly LINK_NET="10.243.$((255 - INSTANCE)).0/30" HOST_ADDR="10.243.$((255 - INSTANCE)).1" NETNS_ADDR="10.243.$((255 - INSTANCE)).2"
 readonly FLOOR_METRIC=65535
 readonly PORTS="${BIFROST_POD_HTTP_PORTS:-8080}"
 readonly CACHE_ROOT="${BIFROST_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bifrost-aks/cluster}"
