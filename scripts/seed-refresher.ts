@@ -35,7 +35,10 @@ export async function loadOldRefresher(): Promise<OldRefresher | string> {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-old-refresher-'));
   const file = path.join(dir, 'old-refresher.ts');
-  writeFileSync(file, source.replace("'./settings.js'", `'${path.join(repoRoot, 'src/config/settings.ts')}'`));
+  writeFileSync(
+    file,
+    source.replace("'./settings.js'", `'${path.join(repoRoot, 'src/config/settings.ts')}'`),
+  );
   try {
     return (await import(file)) as OldRefresher;
   } finally {
