@@ -2,15 +2,17 @@
 // (__fixtures__/k8s, listed in __fixtures__/SOURCES.md) and on Deployment states as the
 // deployment controller writes them. Deploy's watches and verify's judges both call these.
 import { describe, expect, it } from '@jest/globals';
-import type { V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../support/action.js';
 import {
   jobOutcome,
+  lastPullFailure,
   podFailure,
   rolloutStatus,
+  stalePullError,
   STUCK_WAITING_REASONS,
   stuckContainer,
   stuckContainers,
@@ -263,5 +265,51 @@ describe('rolloutStatus (kstatus rules)', () => {
         deployment({ replicas: 0, updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0 }, 2, 0),
       ).status,
     ).toBe('current');
+  });
+});
+
+describe('pull errors older than the refresh (stalePullError)', () => {
+  // Events as the kubelet writes them: `Failed` with "Failed to pull image …", counted up on each
+  // retry with a new lastTimestamp (whole seconds); `BackOff` between retries.
+  const event = (reason: string, message: string, lastTimestamp: string): CoreV1Event =>
+    ({ reason, message, lastTimestamp: new Date(lastTimestamp), involvedObject: {} }) as CoreV1Event;
+  const failedPull = (at: string) => event('Failed', 'Failed to pull image "x": 403 Forbidden', at);
+  const stuck = (reason: string) => ({ pod: 'p', container: 'bifrost', reason, message: '' });
+  const refreshedAt = new Date('2026-12-07T10:00:05.400Z');
+
+  it('finds the newest failed pull, ignoring back-off and other events', () => {
+    const events = [
+      failedPull('2026-12-07T10:00:01Z'),
+      event('BackOff', 'Back-off pulling image "x"', '2026-12-07T10:00:09Z'),
+      failedPull('2026-12-07T10:00:03Z'),
+      event('Failed', 'Error: ErrImagePull', '2026-12-07T10:00:08Z'),
+    ];
+    expect(lastPullFailure(events)).toBe(Date.parse('2026-12-07T10:00:03Z'));
+    expect(lastPullFailure([])).toBeUndefined();
+  });
+
+  it('a pull that last failed before the refresh, or in its second, is stale', () => {
+    expect(stalePullError(stuck('ImagePullBackOff'), [failedPull('2026-12-07T10:00:02Z')], refreshedAt)).toBe(
+      true,
+    );
+    expect(stalePullError(stuck('ErrImagePull'), [failedPull('2026-12-07T10:00:05Z')], refreshedAt)).toBe(
+      true,
+    );
+  });
+
+  it('a pull that failed after the refresh is final, as is one with no event or no refresh', () => {
+    expect(stalePullError(stuck('ErrImagePull'), [failedPull('2026-12-07T10:00:06Z')], refreshedAt)).toBe(
+      false,
+    );
+    expect(stalePullError(stuck('ErrImagePull'), [], refreshedAt)).toBe(false);
+    expect(stalePullError(stuck('ErrImagePull'), [failedPull('2026-12-07T10:00:02Z')], undefined)).toBe(
+      false,
+    );
+  });
+
+  it('other stuck reasons are never stale', () => {
+    expect(stalePullError(stuck('CrashLoopBackOff'), [failedPull('2026-12-07T10:00:02Z')], refreshedAt)).toBe(
+      false,
+    );
   });
 });

@@ -27,7 +27,15 @@ import { endsTheRun, RetryPolicy } from '../net/retry.js';
 import type { ApplyAction, AppliedObject } from '../report/report.js';
 import { ApplyConflictError, fieldConflicts, statusOf, wrap } from './errors.js';
 import { makeApiClient, makeObjectApi } from './http.js';
-import { jobOutcome, rolloutStatus, stuckContainer, type JobOutcome, type StuckContainer } from './status.js';
+import {
+  jobOutcome,
+  PULL_WAITING_REASONS,
+  rolloutStatus,
+  stalePullError,
+  stuckContainer,
+  type JobOutcome,
+  type StuckContainer,
+} from './status.js';
 import { watchUntil } from './watch.js';
 
 /** Kinds applied together, tier by tier: a tier needs only what the tiers before it created
@@ -286,17 +294,35 @@ export class KubeClient {
 
   /** Watch the Deployment until its current generation is Available with every replica updated,
    * stopping early when a pod of the new ReplicaSet is stuck or progress is exceeded. */
-  async waitForRollout(namespace: string, name: string, signal: AbortSignal): Promise<RolloutOutcome> {
+  /**
+   * Watches the Deployment and its pods until the rollout is current, fails, or a pod of the
+   * current ReplicaSet is stuck. With `refreshedAt` (when this run wrote the pull secret), a pull
+   * error whose last failed pull is not newer than that is not final: the kubelet's next retry
+   * reads the new secret (status.ts, stalePullError).
+   */
+  async waitForRollout(
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+    options: { refreshedAt?: Date } = {},
+  ): Promise<RolloutOutcome> {
     let deployment: V1Deployment | undefined;
     let currentHash: string | undefined;
     const pods = new Map<string, V1Pod>();
-    const stuckInCurrentReplicaSet = (): RolloutOutcome | undefined => {
+    const stuckInCurrentReplicaSet = async (): Promise<RolloutOutcome | undefined> => {
       if (!currentHash) return undefined;
       for (const pod of pods.values()) {
         if (pod.metadata?.labels?.['pod-template-hash'] !== currentHash || pod.metadata?.deletionTimestamp)
           continue;
         const stuck = stuckContainer(pod);
-        if (stuck) return { status: 'stuck', deployment, stuck };
+        if (!stuck) continue;
+        if (
+          options.refreshedAt &&
+          PULL_WAITING_REASONS.has(stuck.reason) &&
+          stalePullError(stuck, await this.eventsFor(namespace, stuck.pod), options.refreshedAt)
+        )
+          continue;
+        return { status: 'stuck', deployment, stuck };
       }
       return undefined;
     };

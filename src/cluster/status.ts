@@ -3,7 +3,7 @@
 // pod's stuck containers. The deploy watches (cluster/client.ts) and the verify judges (checks/)
 // both call these, so deploy and verify agree by construction (docs/SEED-REVIEW.md).
 // Pure functions: no I/O, no clock.
-import type { V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 
 /** Waiting reasons that mean "fix something", not "wait longer". */
 export const STUCK_WAITING_REASONS: ReadonlySet<string> = new Set([
@@ -43,6 +43,38 @@ export function stuckContainers(pod: V1Pod): StuckContainer[] {
     });
   }
   return stuck;
+}
+
+/** Waiting reasons of an image pull that failed or is backing off. */
+export const PULL_WAITING_REASONS: ReadonlySet<string> = new Set(['ErrImagePull', 'ImagePullBackOff']);
+
+/** When the kubelet last failed to pull an image for this pod (its newest `Failed` pull event),
+ * in ms since the epoch; undefined when no such event exists. Event times have second precision. */
+export function lastPullFailure(events: readonly CoreV1Event[]): number | undefined {
+  let newest: number | undefined;
+  for (const event of events) {
+    if (event.reason !== 'Failed' || !event.message?.startsWith('Failed to pull image')) continue;
+    const at = Date.parse(String(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? ''));
+    if (Number.isFinite(at) && (newest === undefined || at > newest)) newest = at;
+  }
+  return newest;
+}
+
+/**
+ * Whether a pull error says nothing about the pull secret as it is now: the kubelet's last failed
+ * pull happened no later than `refreshedAt` (the second it falls in included, as event times are
+ * whole seconds), so it used the secret from before the refresh. The kubelet retries such a pull
+ * with back-off (10 s doubling to 5 min) and reads the secret again each time; the rollout waits
+ * for that retry instead of reporting the old failure. A pull error with no event is not stale.
+ */
+export function stalePullError(
+  stuck: StuckContainer,
+  events: readonly CoreV1Event[],
+  refreshedAt: Date | undefined,
+): boolean {
+  if (!refreshedAt || !PULL_WAITING_REASONS.has(stuck.reason)) return false;
+  const failed = lastPullFailure(events);
+  return failed !== undefined && failed <= Math.floor(refreshedAt.getTime() / 1000) * 1000 + 999;
 }
 
 /** The first stuck container (init containers first), if any. */

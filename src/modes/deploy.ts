@@ -9,7 +9,7 @@ import { checksStep } from './steps/checks.js';
 import { connect } from './steps/connect.js';
 import { ensureFederatedCredential } from './steps/federated-credential.js';
 import { preflightBeforeDeploy } from './steps/preflight.js';
-import { initialRefreshStep } from './steps/refresh.js';
+import { initialRefreshStep, refreshDecision } from './steps/refresh.js';
 import { rolloutStep } from './steps/rollout.js';
 
 export async function run(run: RunContext): Promise<void> {
@@ -36,22 +36,28 @@ export async function run(run: RunContext): Promise<void> {
     );
   }
 
-  // First deploy: the Deployment waits for the initial refresh, so its first pull has credentials
-  // (a kubelet would otherwise back off for minutes after a pull without the Secret).
-  const afterRefresh = pullSecret ? [] : objects.filter((o) => o.kind === 'Deployment');
+  // Whenever the initial refresh runs (no secret yet, expired, another refresher spec or registry
+  // host), the Deployment waits for it: new pods then pull with the new secret, instead of failing
+  // with the old one and backing off for minutes. Pods that failed before it (a Deployment left
+  // unchanged) are given the kubelet's next retry: the rollout ignores their older pull errors.
+  const refresh = refreshDecision(
+    run,
+    objects.find((o): o is V1CronJob => o.kind === 'CronJob')!,
+    pullSecret,
+  );
+  const afterRefresh = refresh.run ? objects.filter((o) => o.kind === 'Deployment') : [];
   const live = await applyStep(
     run,
     kube,
     objects.filter((o) => !afterRefresh.includes(o)),
   );
-  await initialRefreshStep(
+  const refreshedAt = await initialRefreshStep(
     run,
     kube,
-    objects.find((o): o is V1CronJob => o.kind === 'CronJob')!,
     live.find((o): o is V1CronJob => o.kind === 'CronJob')!,
-    pullSecret,
+    refresh,
   );
   await applyLater(run, kube, afterRefresh, ' (after the pull secret)');
-  await rolloutStep(run, kube, names.namespace);
+  await rolloutStep(run, kube, names.namespace, { refreshedAt });
   await checksStep(run, kube, arm);
 }

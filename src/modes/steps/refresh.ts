@@ -3,7 +3,7 @@
 // skipped when the pull secret is fresh and written by the refresher spec being applied.
 import type { V1CronJob, V1Secret } from '@kubernetes/client-node';
 import type { JobWaitResult, KubeClient } from '../../cluster/client.js';
-import { decideInitialRefresh } from '../../cluster/refresh-skip.js';
+import { decideInitialRefresh, type RefreshDecision } from '../../cluster/refresh-skip.js';
 import type { Settings } from '../../config/settings.js';
 import { EXPIRES_AT_ANNOTATION, REFRESHER_CONTAINER } from '../../manifests/names.js';
 import { formatEvents, podEvidence } from '../../report/evidence.js';
@@ -14,19 +14,30 @@ import { group } from '../../report/report.js';
 import type { RunContext } from '../context.js';
 
 /**
- * Runs the initial refresh unless the pull secret makes it moot. `rendered` is the CronJob as
- * rendered (its refresher spec hash decides the skip), `live` as the apply returned it (the Job
- * is made from it, with its uid as owner).
+ * Whether the initial refresh will run: decided before anything is applied, because whenever it
+ * runs the Deployment waits for it (deploy.ts). `rendered` is the CronJob as rendered: its
+ * refresher spec hash decides the skip.
+ */
+export function refreshDecision(
+  { settings, now }: RunContext,
+  rendered: V1CronJob,
+  pullSecret: V1Secret | undefined,
+): RefreshDecision {
+  return decideInitialRefresh(pullSecret, rendered, settings.control.forceRefresh, now());
+}
+
+/**
+ * Runs the initial refresh unless `decision` makes it moot; `live` is the CronJob as the apply
+ * returned it (the Job is made from it, with its uid as owner). Returns when the new pull secret
+ * was seen written (the Job complete), or undefined when the refresh was skipped.
  */
 export async function initialRefreshStep(
-  { core, settings, report, deadline, now }: RunContext,
+  { core, settings, report, deadline }: RunContext,
   kube: KubeClient,
-  rendered: V1CronJob,
   live: V1CronJob,
-  pullSecret: V1Secret | undefined,
-): Promise<void> {
-  const { names, control } = settings;
-  const decision = decideInitialRefresh(pullSecret, rendered, control.forceRefresh, now());
+  decision: RefreshDecision,
+): Promise<Date | undefined> {
+  const { names } = settings;
   if (!decision.run) {
     core.info(`Initial refresh ${decision.reason}; pull secret expires ${decision.expiresAt}`);
     report.pullSecretExpiresAt = decision.expiresAt;
@@ -35,17 +46,19 @@ export async function initialRefreshStep(
       status: 'skipped',
       detail: `${decision.reason}; pull secret expires ${decision.expiresAt}`,
     });
-    return;
+    return undefined;
   }
   const jobName = initialJobName(settings);
   report.jobName = jobName;
   const started = Date.now();
+  let refreshedAt: Date | undefined;
   await group(core, 'Initial refresh of the pull secret', async () => {
     core.info(
       `Creating Job ${names.namespace}/${jobName} from CronJob ${names.cronJob} (${decision.reason})`,
     );
     const outcome = await runJob(kube, live, jobName, deadline);
     if (outcome.status !== 'complete') throw await refreshFailure(kube, settings, jobName, outcome);
+    refreshedAt = new Date();
     report.pullSecretExpiresAt = await pullSecretExpiry(kube, settings, jobName);
     report.phases.push({
       name: 'Initial refresh',
@@ -54,6 +67,7 @@ export async function initialRefreshStep(
       durationMs: Date.now() - started,
     });
   });
+  return refreshedAt;
 }
 
 /** Creates the Job and watches it at once: the watch is open before the Job can change. */

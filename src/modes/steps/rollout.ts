@@ -13,7 +13,7 @@ export async function rolloutStep(
   { core, settings, report, deadline }: RunContext,
   kube: KubeClient,
   namespace: string,
-  options: { title?: string; signal?: AbortSignal } = {},
+  options: { title?: string; signal?: AbortSignal; refreshedAt?: Date } = {},
 ): Promise<void> {
   if (!settings.control.wait) {
     report.phases.push({ name: 'Rollout', status: 'skipped', detail: '`wait` is false' });
@@ -22,7 +22,9 @@ export async function rolloutStep(
   const { deployment } = settings.names;
   const started = Date.now();
   await group(core, 'Rollout', async () => {
-    const outcome = await kube.waitForRollout(namespace, deployment, options.signal ?? deadline);
+    const outcome = await kube.waitForRollout(namespace, deployment, options.signal ?? deadline, {
+      refreshedAt: options.refreshedAt,
+    });
     if (outcome.status !== 'available')
       throw await rolloutFailure(kube, settings.names, namespace, outcome, options.title ?? 'Rollout failed');
     report.phases.push({
