@@ -144,11 +144,11 @@ export class KubeClient {
     }
   }
 
-  /** One server-side apply. Created: the server answered 201. Configured: 200 and the object's
+  /** One server-side apply. Created: the server answered 201. Configured: 200, the object's
    * resourceVersion is newer than the store's revision before the apply (a no-op apply writes
-   * nothing, so it keeps its version). Without that revision: our field manager's entry was
-   * written now by the server's clock (one-second resolution, so a re-apply within a second of a
-   * real change reads as configured). */
+   * nothing, so it keeps its version), and our field manager's entry was written now by the
+   * server's clock (one-second resolution, so a re-apply within a second of a real change reads
+   * as configured; a controller's status write alone never does). */
   private async apply(
     object: KubernetesObject,
     force: boolean,
@@ -178,10 +178,11 @@ export class KubeClient {
       (entry) => entry.manager === this.fieldManager && entry.operation === 'Apply',
     );
     const version = Number(after.metadata?.resourceVersion);
-    const writtenNow =
-      before !== undefined && Number.isSafeInteger(version)
-        ? version > before
-        : !answer || !Number.isFinite(answer.date) || time(ours?.time) >= answer.date - 1000;
+    // Newer than the store's revision before the apply: written since, by us or by a controller
+    // (a Deployment's status). Our entry's time tells the two apart: a no-op apply leaves it.
+    const newer = before !== undefined && Number.isSafeInteger(version) ? version > before : true;
+    const oursNow = !answer || !Number.isFinite(answer.date) || time(ours?.time) >= answer.date - 1000;
+    const writtenNow = newer && oursNow;
     const action: ApplyAction = answer?.status === 201 ? 'created' : writtenNow ? 'configured' : 'unchanged';
     return [{ kind, name: metadata.name ?? '', namespace: metadata.namespace, action }, after];
   }
