@@ -32,6 +32,7 @@ import {
   PULL_WAITING_REASONS,
   rolloutStatus,
   stalePullError,
+  eventTime,
   stuckContainer,
   type JobOutcome,
   type StuckContainer,
@@ -293,11 +294,9 @@ export class KubeClient {
     );
   }
 
-  /** Watch the Deployment until its current generation is Available with every replica updated,
-   * stopping early when a pod of the new ReplicaSet is stuck or progress is exceeded. */
   /**
-   * Watches the Deployment and its pods until the rollout is current, fails, or a pod of the
-   * current ReplicaSet is stuck. With `refreshedAt` (when this run wrote the pull secret), a pull
+   * Watches the Deployment and its pods until the rollout is current (every replica updated and
+   * available), fails (progress deadline), or a pod of the current ReplicaSet is stuck. With `refreshedAt` (when this run wrote the pull secret), a pull
    * error whose last failed pull is not newer than that is not final: the kubelet's next retry
    * reads the new secret (status.ts, stalePullError).
    */
@@ -310,6 +309,7 @@ export class KubeClient {
     let deployment: V1Deployment | undefined;
     let currentHash: string | undefined;
     const pods = new Map<string, V1Pod>();
+    const staleVersions = new Map<string, { version: string; stale: boolean }>();
     const stuckInCurrentReplicaSet = async (): Promise<RolloutOutcome | undefined> => {
       if (!currentHash) return undefined;
       for (const pod of pods.values()) {
@@ -317,12 +317,16 @@ export class KubeClient {
           continue;
         const stuck = stuckContainer(pod);
         if (!stuck) continue;
-        if (
-          options.refreshedAt &&
-          PULL_WAITING_REASONS.has(stuck.reason) &&
-          stalePullError(stuck, await this.eventsFor(namespace, stuck.pod), options.refreshedAt)
-        )
-          continue;
+        if (options.refreshedAt && PULL_WAITING_REASONS.has(stuck.reason)) {
+          // The pod's events are read once per pod version, not on every watch event.
+          const version = `${pod.metadata?.uid}/${pod.metadata?.resourceVersion}`;
+          if (staleVersions.get(stuck.pod)?.version !== version)
+            staleVersions.set(stuck.pod, {
+              version,
+              stale: stalePullError(stuck, await this.eventsFor(namespace, stuck.pod), options.refreshedAt),
+            });
+          if (staleVersions.get(stuck.pod)?.stale) continue;
+        }
         return { status: 'stuck', deployment, stuck };
       }
       return undefined;
@@ -441,10 +445,4 @@ function safeJson(text: string): unknown {
 
 function time(value: Date | string | undefined): number {
   return value ? new Date(value).getTime() : 0;
-}
-
-function eventTime(event: CoreV1Event): number {
-  return time(
-    event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp,
-  );
 }

@@ -45,6 +45,14 @@ export function stuckContainers(pod: V1Pod): StuckContainer[] {
   return stuck;
 }
 
+/** When an event last happened (ms since the epoch; 0 when it carries no time). */
+export function eventTime(event: CoreV1Event): number {
+  const at =
+    event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp;
+  const ms = at ? new Date(at).getTime() : 0;
+  return Number.isFinite(ms) ? ms : 0;
+}
+
 /** Waiting reasons of an image pull that failed or is backing off. */
 export const PULL_WAITING_REASONS: ReadonlySet<string> = new Set(['ErrImagePull', 'ImagePullBackOff']);
 
@@ -54,8 +62,8 @@ export function lastPullFailure(events: readonly CoreV1Event[]): number | undefi
   let newest: number | undefined;
   for (const event of events) {
     if (event.reason !== 'Failed' || !event.message?.startsWith('Failed to pull image')) continue;
-    const at = Date.parse(String(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? ''));
-    if (Number.isFinite(at) && (newest === undefined || at > newest)) newest = at;
+    const at = eventTime(event);
+    if (at > 0 && (newest === undefined || at > newest)) newest = at;
   }
   return newest;
 }
